@@ -1,7 +1,9 @@
 package main
 
 import (
+	"io"
 	"os"
+	"strings"
 )
 
 // createPrivate creates (or truncates) path for writing, readable by its
@@ -21,4 +23,43 @@ func createPrivate(path string) (*os.File, error) {
 		}
 	}
 	return f, nil
+}
+
+// createOutput is createPrivate for an output file flag, where "-" is
+// stdout (standard output, which stdoutFlags took from the command).
+func createOutput(path string, stdout io.Writer) (io.WriteCloser, error) {
+	if path == "-" && stdout != nil {
+		return nopCloser{stdout}, nil
+	}
+	return createPrivate(path)
+}
+
+type nopCloser struct{ io.Writer }
+
+func (nopCloser) Close() error { return nil }
+
+// stdoutFlags lets one output file flag be "-", standard output, as
+// import -out takes it, so its lines can be piped (-outcomes - | jq).
+// The command's own output (its summary) then goes to standard error,
+// so that standard output holds the file alone. flags are each flag's
+// name and value. It returns the stdio to write the rest with, and
+// standard output for the flag given "-" (nil when none is); false, with
+// the exit status, when more than one is, which it says.
+func stdoutFlags(s *stdio, cmd string, flags ...[2]string) (*stdio, io.Writer, int, bool) {
+	var dash []string
+	for _, f := range flags {
+		if f[1] == "-" {
+			dash = append(dash, f[0])
+		}
+	}
+	switch len(dash) {
+	case 0:
+		return s, nil, 0, true
+	case 1:
+		rest := *s
+		rest.out, rest.outTTY = s.err, s.errTTY
+		return &rest, s.out, 0, true
+	}
+	code := argError(s, cmd, strings.Join(dash, " and ")+" are both \"-\": only one of them can write to standard output")
+	return s, nil, code, false
 }

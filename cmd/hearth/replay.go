@@ -101,6 +101,8 @@ actions) are the sandbox's alone. It needs the replay to apply the events:
 not with -url, nor while hearth run serves the state. If the replay fails
 part way, the lines of the batch that failed may be in FILE, though its
 events were not applied: run it again, with a new FILE, to resume.
+-outcomes - writes the lines to standard output, and the summary to
+standard error.
 
 -history applies the events to member state only, for history from
 before hearth ran (moving an existing community to hearth): identities,
@@ -156,7 +158,7 @@ func runReplay(ctx context.Context, s *stdio, args []string) (code int) {
 	strict := fs.Bool("strict", false, "Exit 1 when any line was rejected (bad lines are still reported and skipped), or an event is out of time order without -sort.")
 	sortEvents := fs.Bool("sort", false, "Read the whole file into memory and apply its events sorted by time (stably).")
 	until := fs.String("until", "", "Run the time-based rules (rechecks) due up to this `TIME` after the events, as the daemon would have: RFC 3339, a date (its whole day) or \"now\". Default: the last event's time. Not through a daemon.")
-	outcomes := fs.String("outcomes", "", "Write every outcome of the events applied as a JSON line to this `FILE` (mode 0600), as hearth simulate -outcomes does (hearth explain outcomes). Not through a daemon.")
+	outcomes := fs.String("outcomes", "", "Write every outcome of the events applied as a JSON line to this `FILE` (mode 0600; \"-\" for standard output, the summary then on standard error), as hearth simulate -outcomes does (hearth explain outcomes). Not through a daemon.")
 	history := fs.Bool("history", false, "Apply the events to member state only, as history from before hearth ran: no points, badges, campaign entries, moderation, alerts, welcomes, roles or messages; tiers and segments settle silently, with the time-based rules run up to now (unless -until). Not through a daemon.")
 	allowFuture := fs.Bool("allow-future", false, "Apply events dated more than 5m past this machine's clock; without it they are rejected lines, as POST /v1/events refuses them.")
 	// The replay writes the store and reaches no platform: the daemon
@@ -194,6 +196,11 @@ func runReplay(ctx context.Context, s *stdio, args []string) (code int) {
 	if *eventsPath == "" {
 		fmt.Fprintln(s.err, "hearth replay: -events FILE is required; see 'hearth replay -h'.")
 		return 1
+	}
+	// -outcomes - writes to stdout; the summary then goes to stderr.
+	s, stdout, code, ok := stdoutFlags(s, "replay", [2]string{"-outcomes", *outcomes})
+	if !ok {
+		return code
 	}
 	cfg, ok := loadConfigAs(s, dir, vf, *asJSON)
 	if !ok {
@@ -250,7 +257,7 @@ func runReplay(ctx context.Context, s *stdio, args []string) (code int) {
 		opt.Now, opt.MaxAhead = s.clock(), daemon.DefaultMaxAhead
 	}
 	if *outcomes != "" {
-		write, done, ok := outcomesFile(s, "replay", *outcomes, cfg)
+		write, done, ok := outcomesFile(s, "replay", *outcomes, stdout, cfg)
 		if !ok {
 			return 1
 		}

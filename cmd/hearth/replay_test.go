@@ -401,6 +401,18 @@ func TestReplayOutcomes(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("replay -outcomes differs from simulate -outcomes:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+	// -outcomes - writes the same lines to stdout, the summary to
+	// stderr.
+	if c := cli("replay", "-events", evs, "-outcomes", "-", exampleCopy(t, "quickstart", nil)); c != 0 {
+		t.Fatalf("replay -outcomes -: %d %s", c, errb.String())
+	}
+	piped := filepath.Join(tmp, "piped.jsonl")
+	if err := os.WriteFile(piped, out.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(piped, false); strings.Join(got, "\n") != strings.Join(want, "\n") || !strings.Contains(errb.String(), "State: ") {
+		t.Errorf("replay -outcomes - wrote %d lines to stdout, want %d, and the summary to stderr: %s", len(got), len(want), errb.String())
+	}
 	again := filepath.Join(tmp, "again.jsonl")
 	if c := cli("replay", "-events", evs, "-outcomes", again, dir); c != 0 {
 		t.Fatalf("replay again: %d %s", c, errb.String())

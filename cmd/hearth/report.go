@@ -106,6 +106,9 @@ nothing counted in them are left out of every form (text, -json, -csv,
 -html): the cohorts, daily series and monthly figures start with the
 community. Empty periods after it are kept in -json and -csv.
 
+-html FILE writes the report as an HTML page too; -html - writes the page
+to standard output, and the report printed otherwise to standard error.
+
 Examples:
   hearth replay -events examples/health-report/events.jsonl examples/health-report
   hearth report examples/health-report
@@ -119,7 +122,7 @@ Examples:
 func runReport(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "report", reportUsage)
 	asJSON := fs.Bool("json", false, "Print the report as JSON (schema hearth.report/v1).")
-	htmlPath := fs.String("html", "", "Also write the report as a self-contained HTML page with charts to this `FILE` (mode 0600).")
+	htmlPath := fs.String("html", "", "Also write the report as a self-contained HTML page with charts to this `FILE` (mode 0600); \"-\" for standard output, the report printed otherwise then on standard error.")
 	asCSV := fs.Bool("csv", false, "Print the report as one tidy CSV table: section, period, name, value.")
 	atFlag := fs.String("at", "", "The report's day (YYYY-MM-DD); default the latest day with events.")
 	by := fs.String("by", "", "Add the figures period by period: `day`, week or month.")
@@ -133,6 +136,12 @@ func runReport(ctx context.Context, s *stdio, args []string) int {
 	dir, ok := dirArg(pos, s, "report")
 	if !ok {
 		return 1
+	}
+	// -html - writes the page to stdout; the report printed otherwise
+	// then goes to stderr.
+	s, stdout, code, ok := stdoutFlags(s, "report", [2]string{"-html", *htmlPath})
+	if !ok {
+		return code
 	}
 	if *asJSON && *asCSV {
 		fmt.Fprintln(s.err, "hearth report: -json and -csv print the report two ways: give one")
@@ -197,7 +206,7 @@ func runReport(ctx context.Context, s *stdio, args []string) int {
 		}
 	}
 	if *htmlPath != "" {
-		if err := writeReportFile(*htmlPath, r, analytics.WriteHTML); err != nil {
+		if err := writeReportFile(*htmlPath, stdout, r, analytics.WriteHTML); err != nil {
 			fmt.Fprintf(s.err, "hearth report: %v\n", err)
 			return 1
 		}
@@ -224,9 +233,10 @@ func storeAt(cfg *config.Config) string {
 	return ""
 }
 
-// writeReportFile writes a report to path with one of the writers.
-func writeReportFile(path string, r *analytics.Report, write func(w io.Writer, r *analytics.Report) error) error {
-	f, err := createPrivate(path)
+// writeReportFile writes a report to path ("-": stdout, from
+// stdoutFlags) with one of the writers.
+func writeReportFile(path string, stdout io.Writer, r *analytics.Report, write func(w io.Writer, r *analytics.Report) error) error {
+	f, err := createOutput(path, stdout)
 	if err != nil {
 		return err
 	}
@@ -238,7 +248,7 @@ func writeReportFile(path string, r *analytics.Report, write func(w io.Writer, r
 }
 
 // simulationReport writes the report of a replay's sandbox store.
-func simulationReport(ctx context.Context, cfg *config.Config, store state.Store, to time.Time, path string) error {
+func simulationReport(ctx context.Context, cfg *config.Config, store state.Store, to time.Time, path string, stdout io.Writer) error {
 	tr, ok := store.(state.TallyReader)
 	if !ok {
 		return fmt.Errorf("the simulation store keeps no tallies")
@@ -247,5 +257,5 @@ func simulationReport(ctx context.Context, cfg *config.Config, store state.Store
 	if err != nil {
 		return err
 	}
-	return writeReportFile(path, analytics.Build(cfg, tallies, to), analytics.WriteJSON)
+	return writeReportFile(path, stdout, analytics.Build(cfg, tallies, to), analytics.WriteJSON)
 }

@@ -118,7 +118,7 @@ dated ahead.
 
 -outcomes FILE writes everything the rules did, one JSON line each, as
 GET /v1/members/ID/history gives a member's:
-  {"kind":"tier","member":"57","name":"comment_everywhere","change":"demote","at":"2018-02-06T22:07:52.777Z","rule":"tier.comment_everywhere","event":"se:vote:85:voted","from":"comment_everywhere","to":"vote_up"}
+  {"kind":"tier","member":"57","name":"comment_everywhere","change":"demote","at":"2018-02-06T22:07:52.777000000Z","rule":"tier.comment_everywhere","event":"se:vote:85:voted","from":"comment_everywhere","to":"vote_up"}
 'hearth explain outcomes' is their reference: each kind (points, badge,
 tier, segment, campaign, action, moderation, alert), its changes and
 what each field holds. name is a block's name: a badge's is its block
@@ -127,6 +127,10 @@ badge and tier lines add the title the files give it as "title". A
 tier line names the tier whose rule decided the move, in name and rule
 alike: the tier entered on a promotion, the tier left (its keep failed)
 on a demotion, not the lower one landed on; from and to give both ends.
+-outcomes - writes the lines to standard output (hearth simulate -outcomes
+- -events e.jsonl . | jq), and the summary, -json's too, to standard
+error; -report-json - does the same with the report, and only one of
+them can be -.
 
 Events are JSON lines, one event per line:
   {"id":"e1","type":"message.posted","member":"u1","at":"2026-11-02T10:00:00Z","attrs":{"channel":"help"}}
@@ -191,7 +195,9 @@ grants: penalties, rewards that cost points), points_expired, points_net
 segments, campaigns, moderation, alerts, sends and the warnings. Its
 times, and the "at" of -outcomes lines, are RFC 3339 in UTC with exactly
 nine fractional digits (2018-02-06T22:07:52.777000000Z): one width, so
-they sort as text in time order.
+they sort as text in time order. What reads times (an event's "at", -from,
+-to) takes any RFC 3339 time, with as many fractional digits as it has
+or none (2018-02-06T22:07:52.777Z, 2018-02-06T23:07:52+01:00).
 
 Problems while applying events (rules that fail at run time, attributes
 that do not match their declared types) are logged to stderr as text
@@ -267,8 +273,8 @@ func runSimulate(ctx context.Context, s *stdio, args []string) (code int) {
 	to := fs.String("to", "", "Skip events after this `TIME` (RFC 3339, or YYYY-MM-DD: that whole day in UTC); time-based rules run up to it.")
 	cold := fs.Bool("cold", false, "With -from: skip the events before it instead of warming up on them, as if the community started empty at -from.")
 	asJSON := fs.Bool("json", false, "Print the summary as JSON, with the rejected lines in it (rejected_lines) rather than on stderr.")
-	outcomes := fs.String("outcomes", "", "Write every outcome as a JSON line to this `FILE`, mode 0600 (the fields, kinds and changes: hearth explain outcomes).")
-	reportJSON := fs.String("report-json", "", "Write the community health report of the replay (as hearth report -json) to this `FILE` (mode 0600).")
+	outcomes := fs.String("outcomes", "", "Write every outcome as a JSON line to this `FILE`, mode 0600 (the fields, kinds and changes: hearth explain outcomes); \"-\" for standard output, the summary then on standard error.")
+	reportJSON := fs.String("report-json", "", "Write the community health report of the replay (as hearth report -json) to this `FILE` (mode 0600); \"-\" for standard output, the summary then on standard error.")
 	strict := fs.Bool("strict", false, "Exit 1 when any line was rejected (bad lines are still reported and skipped), or an event is out of time order without -sort.")
 	sortEvents := fs.Bool("sort", false, "Read the whole file into memory and replay its events sorted by time (stably).")
 	history := fs.Bool("history", false, "Apply the events to member state only, as hearth replay -history does: no points, badges, campaign entries, moderation, alerts or sends; tiers and segments settle silently.")
@@ -327,6 +333,12 @@ func runSimulate(ctx context.Context, s *stdio, args []string) (code int) {
 		opt.Sort = *sortEvents
 		return runSimulateCompare(ctx, s, dir, *eventsPath, vf, opt, cf, *asJSON, *strict)
 	}
+	// -outcomes - and -report-json - write to stdout; the summary then
+	// goes to stderr.
+	s, stdout, code, ok := stdoutFlags(s, "simulate", [2]string{"-outcomes", *outcomes}, [2]string{"-report-json", *reportJSON})
+	if !ok {
+		return code
+	}
 	cfg, ok := loadConfigAs(s, dir, vf, *asJSON)
 	if !ok {
 		return 1
@@ -341,7 +353,7 @@ func runSimulate(ctx context.Context, s *stdio, args []string) (code int) {
 	}
 	defer closeIn()
 	if *outcomes != "" {
-		write, done, ok := outcomesFile(s, "simulate", *outcomes, cfg)
+		write, done, ok := outcomesFile(s, "simulate", *outcomes, stdout, cfg)
 		if !ok {
 			return 1
 		}
@@ -373,7 +385,7 @@ func runSimulate(ctx context.Context, s *stdio, args []string) (code int) {
 	}
 	bad.done()
 	if *reportJSON != "" {
-		if err := simulationReport(ctx, cfg, sum.Store, opt.To, *reportJSON); err != nil {
+		if err := simulationReport(ctx, cfg, sum.Store, opt.To, *reportJSON, stdout); err != nil {
 			fmt.Fprintf(s.err, "hearth simulate: -report-json: %v\n", err)
 			return 1
 		}
@@ -393,11 +405,12 @@ func runSimulate(ctx context.Context, s *stdio, args []string) (code int) {
 	return code
 }
 
-// outcomesFile creates path for -outcomes: write puts an outcome in it
-// as a line; done flushes and closes it, saying so on s.err when that
-// fails (a full disk), and reports whether all went well.
-func outcomesFile(s *stdio, cmd, path string, cfg *config.Config) (write func(state.Outcome) error, done func() bool, ok bool) {
-	f, err := createPrivate(path)
+// outcomesFile creates path for -outcomes ("-": stdout, from
+// stdoutFlags): write puts an outcome in it as a line; done flushes and
+// closes it, saying so on s.err when that fails (a full disk), and
+// reports whether all went well.
+func outcomesFile(s *stdio, cmd, path string, stdout io.Writer, cfg *config.Config) (write func(state.Outcome) error, done func() bool, ok bool) {
+	f, err := createOutput(path, stdout)
 	if err != nil {
 		fmt.Fprintf(s.err, "hearth %s: -outcomes: %v\n", cmd, err)
 		return nil, nil, false

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"maps"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,6 +26,7 @@ be in afterwards; time-based rules run up to each expectation's time.
   variables = { threshold = 10 }  # optional, at the file's top: see below
   test "ten points promote to regular" {
     start = "2026-01-01T00:00:00Z"  # optional: what offsets count from
+                                    # (a date such as "2026-01-01" too)
     member "ann" {              # optional: set for ann in place of the rules
       variants = { onboarding = "a" }  # the A/B variant a campaign's split
                                        # gives her, instead of the hash's;
@@ -32,7 +35,8 @@ be in afterwards; time-based rules run up to each expectation's time.
     }
     event "message.posted" {
       member   = "ann"
-      at       = "1h"           # offset from start, or an RFC 3339 time
+      at       = "1h"           # offset from start ("0": start), an RFC 3339
+                                # time, or a date (its start in UTC)
       id       = "post-1"       # optional; default test-N
       attrs    = { channel = "help" }  # of the types the event type declares
       repeat   = 10             # optional: ten such events,
@@ -41,7 +45,7 @@ be in afterwards; time-based rules run up to each expectation's time.
                                 # (a backdated event): see below
     }
     expect "ann" {
-      at              = "2d"    # optional: look at the state then
+      at              = "4d"    # optional: look at the state then
       points          = 10
       tier            = "regular"  # "" for none
       badges          = ["first_post"]  # every badge held, a repeat one per award
@@ -102,12 +106,21 @@ other run takes. hearth run, simulate and replay never pin.
 Only the attributes given are checked. 'hearth explain test' describes
 every block and attribute. Event types, their attributes' types, and the
 tiers, badges, segments, campaigns, variants and alerts named must exist
-in the configuration; every problem is reported before any test runs. A
-failure prints what was expected, what happened, the rules that decided,
-and, under "evaluated then:", each member rule among them (a tier's,
-segment's, badge's revoke_when, or a campaign run's) run for the member
-at the time looked at, as 'hearth member why' runs it: its result and the
-values it read:
+in the configuration; every problem is reported before any test runs.
+An expect on a member no event of the test is about is an error (a
+typo'd id would check an empty member and pass), with a suggestion when
+a member of the events is close, unless an event names them among its
+attributes (a referrer a grant goes to). An event dated before the
+test's start, and an expect whose at is before the start or before its
+member's first event is received, are warnings.
+
+A failure prints, in the order the expectations are written, what was
+expected, what happened, notes (the member has no events by then, or an
+event dated before the check is received after it), the rules that
+decided, and, under "evaluated then:", each member rule among them (a
+tier's, segment's, badge's revoke_when, or a campaign run's) run for the
+member at the time looked at, as 'hearth member why' runs it: its result
+and the values it read (none for a member with no state then):
 
   segment.quiet.when = false: count('message.posted', '7d') = 7
 
@@ -122,8 +135,18 @@ split under its line:
       active_days('30d') >= 10   true (active_days('30d') = 12)
 
 A rule written on several lines (a heredoc) is shown under its file and
-line, indented as written. A tier's grace period, window or demote_after
-under way says since and until when.
+line, indented as written; files are named as validate names them, from
+where the command runs. A tier's grace period, window or demote_after
+under way says since and until when. A campaign's failure ends its rules
+with the path the member's run took, as -outcomes lines give it:
+
+  path: entered at 10h (run 1), welcome queued at 10h, variant a at 10h,
+  ended finished at 2d10h
+
+The failures of one campaign block share those lines: the first prints
+them, and the others say "as for line N above". The time looked at is
+an offset from the test's start, with the time it is when at is written
+as a time or a date, or is before the start.
 
 Each test prints a PASS or FAIL line with its name and file. -run REGEXP
 runs only the tests whose name matches: the test block's label, as those
@@ -141,14 +164,20 @@ unsubscribes (unless transactional), a message the instant they leave, or
 a win-back's the instant they come back, is skipped then: it is not in
 sent, and skipped says when and why.
 
-With -json, the result is one JSON object: format_version ("1.3"), valid,
+With -json, the result is one JSON object: format_version ("1.4"), valid,
 error_count, warning_count and diagnostics as hearth validate -json prints
-them; tests (those -run selects), each with name, file, passed and
-failures (location {file, line, column}, subject, at (the time looked at,
-RFC 3339), expected, got, decided_by, evaluated: the rules run, each with
-rule, source, at (file:line), result, error, values [{name, value}], and
-op and clauses [{source, result, error, decided, values, op, clauses}]
-as in hearth member why -json); and summary {tests, passed, failed}. -v
+them (a -run that selects no test is an error there, "No test matches
+-run", of no file); tests (those -run selects), each with name, file,
+passed and failures (location {file, line, column}: where the
+expectation is written; subject; at: the time looked at, RFC 3339;
+expected and got as the text shows them, and expected_value and
+got_value as JSON values: a number, a string, a list, true or false for
+in a segment or not, null for none; decided_by; notes; evaluated: the
+rules run, each with rule, source, at (file:line, the file's base name,
+as member why -json has it), location {file, line} (the file named as
+the failure's), result, error, values [{name, value}], and op and
+clauses [{source, result, error, decided, values, op, clauses}] as in
+hearth member why -json); and summary {tests, passed, failed}. -v
 changes nothing in it.
 
 A test file may pin variables for its tests, at its top:
@@ -175,7 +204,7 @@ Examples:
 func runTest(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "test", testUsage)
 	s.registerNoColor(fs)
-	asJSON := fs.Bool("json", false, "Print the results as JSON (format_version 1.3; see above).")
+	asJSON := fs.Bool("json", false, "Print the results as JSON (format_version 1.4; see above).")
 	verbose := fs.Bool("v", false, "Print each test as it starts and as it ends, with how long it took.")
 	var match *regexp.Regexp
 	fs.Func("run", "Run only the tests whose name matches `REGEXP` (see above).", func(v string) error {
@@ -215,7 +244,7 @@ func runTest(ctx context.Context, s *stdio, args []string) int {
 			return 1
 		}
 		var d hcl.Diagnostics
-		suite, d = hearthtest.Load(cfg, files, hearthtest.Reloader(dir, opts))
+		suite, d = hearthtest.Load(cfg, files, hearthtest.Reloader(dir, opts), relBase(dir))
 		maps.Copy(src, suite.Sources)
 		diags = append(diags, d...)
 		if !*asJSON {
@@ -249,7 +278,12 @@ func runTest(ctx context.Context, s *stdio, args []string) int {
 	if *asJSON {
 		enc := jsonEncoder(s.out)
 		enc.SetIndent("", "  ")
-		doc := hearthtest.ToJSON(src, diags, results, relBase(dir))
+		all := diags
+		if noMatch && !diags.HasErrors() {
+			// Why the exit status is 1, in the document a CI job reads.
+			all = append(slices.Clip(diags), noMatchDiag(match, dir, suite))
+		}
+		doc := hearthtest.ToJSON(src, all, results, relBase(dir))
 		doc.JSONValidation.Redact(cfg.Redactor())
 		_ = enc.Encode(doc)
 	} else {
@@ -270,8 +304,10 @@ func runTest(ctx context.Context, s *stdio, args []string) int {
 	if noMatch && !diags.HasErrors() {
 		// go test passes a -run that matches nothing; a CI job whose
 		// pattern no longer matches a renamed test would then pass
-		// without testing anything.
-		writeNoMatch(s, match, dir, suite)
+		// without testing anything. -json says so in its diagnostics.
+		if !*asJSON {
+			writeNoMatch(s, match, dir, suite)
+		}
 		return 1
 	}
 	if failed > 0 || diags.HasErrors() {
@@ -319,6 +355,20 @@ func writeNoMatch(s *stdio, match *regexp.Regexp, dir string, suite *hearthtest.
 			fmt.Fprintf(s.err, "  %s\n", t.Name)
 		}
 	}
+}
+
+// noMatchDiag is writeNoMatch as a diagnostic, for -json: an error of no
+// file, with the names of the tests.
+func noMatchDiag(match *regexp.Regexp, dir string, suite *hearthtest.Suite) *hcl.Diagnostic {
+	detail := fmt.Sprintf("-run %q matches no test in %s, so none ran.", match.String(), dir)
+	if len(suite.Tests) > 0 {
+		var names []string
+		for _, t := range suite.Tests {
+			names = append(names, strconv.Quote(t.Name))
+		}
+		detail += " Its " + plural(len(names), "test is", "tests are") + " " + strings.Join(names, ", ") + "."
+	}
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "No test matches -run", Detail: detail}
 }
 
 // testPrinter writes hearth test's results as text: every test at the
@@ -375,12 +425,22 @@ func (p *testPrinter) result(r hearthtest.Result) {
 		return
 	}
 	fmt.Fprintf(p.s.out, "%s  %s (%s)%s\n", p.paint("\x1b[31m", "FAIL"), r.Name, p.file(r.File), took)
-	for _, f := range r.Failures {
+	for i, f := range r.Failures {
 		subject := f.Subject
 		if f.When != "" {
 			subject += ", at " + f.When
 		}
 		fmt.Fprintf(p.s.out, "      %s:%d:%d: %s\n        expected: %s\n        got:      %s\n", p.file(f.Where.Filename), f.Where.Start.Line, f.Where.Start.Column, subject, f.Expected, f.Got)
+		for _, n := range f.Notes {
+			fmt.Fprintf(p.s.out, "        note:     %s\n", n)
+		}
+		if i > 0 && sameExplanation(r.Failures[i-1], f) {
+			// The failures of one campaign block share their rules:
+			// said once, at the first.
+			prev := r.Failures[i-1].Where
+			fmt.Fprintf(p.s.out, "        decided by: as for line %d above\n", prev.Start.Line)
+			continue
+		}
 		if len(f.DecidedBy) > 0 {
 			// A rule written on several lines comes under its header,
 			// each line indented as in the file (hearthtest's where).
@@ -401,6 +461,13 @@ func (p *testPrinter) result(r hearthtest.Result) {
 			}
 		}
 	}
+}
+
+// sameExplanation reports whether b, printed after a, is explained as a
+// is: a failure of the same campaign block, at the same time, with the
+// same rules.
+func sameExplanation(a, b hearthtest.Failure) bool {
+	return b.Block != (hcl.Range{}) && a.Block == b.Block && a.At.Equal(b.At) && slices.Equal(a.DecidedBy, b.DecidedBy) && len(a.Evaluated) == len(b.Evaluated)
 }
 
 // markClause paints a clause line that decided its rule, in color.

@@ -93,7 +93,7 @@ func runValidate(_ context.Context, s *stdio, args []string) int {
 		if diags.HasErrors() {
 			suite, testsAll, tests = hearthtest.LoadBroken(cfg, files, relBase(dir))
 		} else {
-			suite, tests = hearthtest.Load(cfg, files, hearthtest.Reloader(dir, opts))
+			suite, tests = hearthtest.Load(cfg, files, hearthtest.Reloader(dir, opts), relBase(dir))
 			testsAll = tests
 		}
 		maps.Copy(src, suite.Sources)

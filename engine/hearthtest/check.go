@@ -3,7 +3,6 @@ package hearthtest
 import (
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -22,10 +21,12 @@ import (
 // line is one event of a test's stream: at is when the test receives
 // it, its own time or its received.
 type line struct {
-	at   time.Time
-	id   string
-	json []byte
-	src  *Event
+	at time.Time
+	// happened is the event's own time, before at when received later.
+	happened time.Time
+	id       string
+	json     []byte
+	src      *Event
 }
 
 // profileType is the event type whose attributes all become member
@@ -49,9 +50,12 @@ func Reloader(dir string, opts config.Options) Reload {
 // Load parses test files and checks them against cfg: Parse, then
 // Check, with the problems of both in file order. The tests of a file
 // that sets variables are checked, and later run, against the
-// configuration reload gives with them.
-func Load(cfg *config.Config, files []string, reload Reload) (*Suite, hcl.Diagnostics) {
+// configuration reload gives with them. Files are named relative to
+// base in what tests print (the directory the command runs in, as
+// validate names them; "" names them as given).
+func Load(cfg *config.Config, files []string, reload Reload, base string) (*Suite, hcl.Diagnostics) {
 	s, diags := Parse(files)
+	s.base = base
 	diags = append(diags, s.bind(reload)...)
 	diags = append(diags, s.Check(cfg)...)
 	sortDiagnostics(diags)
@@ -80,7 +84,7 @@ func (s *Suite) bind(reload Reload) hcl.Diagnostics {
 			continue
 		}
 		if reload == nil {
-			diags = append(diags, errorAt(t.Pinned[0].NameRange, "Variables not applied", "this command cannot load the configuration with the variables of %s.", filepath.Base(t.File)))
+			diags = append(diags, errorAt(t.Pinned[0].NameRange, "Variables not applied", "this command cannot load the configuration with the variables of %s.", config.RelPath(t.File, s.base)))
 			failed[key] = true
 			continue
 		}
@@ -90,7 +94,7 @@ func (s *Suite) bind(reload Reload) hcl.Diagnostics {
 				continue
 			}
 			if e.Subject == nil || e.Subject.Filename != t.File {
-				e.Detail = strings.TrimSpace(e.Detail + " (with the variables " + filepath.Base(t.File) + " sets)")
+				e.Detail = strings.TrimSpace(e.Detail + " (with the variables " + config.RelPath(t.File, s.base) + " sets)")
 				if e.Subject == nil {
 					e.Subject = t.Pinned[0].NameRange.Ptr()
 				}
@@ -158,6 +162,7 @@ func (s *Suite) Check(cfg *config.Config) hcl.Diagnostics {
 	for _, t := range s.Tests {
 		start := len(diags)
 		cfg := t.on(base)
+		t.base = s.base
 		t.variants = nil
 		for _, p := range t.Members {
 			if pins := checkMember(cfg, p, &diags); len(pins) > 0 {
@@ -168,7 +173,7 @@ func (s *Suite) Check(cfg *config.Config) hcl.Diagnostics {
 			}
 		}
 		for _, e := range t.Events {
-			checkEvent(cfg, e, &diags)
+			checkEvent(cfg, s.base, e, &diags)
 		}
 		for _, x := range t.Expects {
 			checkExpect(cfg, x, &diags)
@@ -207,6 +212,7 @@ type note struct {
 // summarized one a file (Summarize), paths relative to base.
 func LoadBroken(cfg *config.Config, files []string, base string) (s *Suite, all, shown hcl.Diagnostics) {
 	s, all = Parse(files)
+	s.base = base
 	all = append(all, s.Check(cfg)...)
 	sortDiagnostics(all)
 	return s, all, Summarize(all, base)
@@ -300,7 +306,7 @@ func Summarize(diags hcl.Diagnostics, base string) hcl.Diagnostics {
 // checkEvent checks an event as the runtime will read it: its type must
 // be one rules can listen to, and its attributes must have the types the
 // type declares, or the rules on it are skipped.
-func checkEvent(cfg *config.Config, e *Event, diags *hcl.Diagnostics) {
+func checkEvent(cfg *config.Config, base string, e *Event, diags *hcl.Diagnostics) {
 	et, ok := cfg.EventTypes[e.Type]
 	if !ok {
 		d := errorAt(e.TypeRange, "Unknown event type",
@@ -335,7 +341,7 @@ func checkEvent(cfg *config.Config, e *Event, diags *hcl.Diagnostics) {
 			// The runtime ignores it, as simulate does; a typo of a
 			// declared name would leave the rules reading "".
 			*diags = append(*diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Undeclared event attribute",
-				Detail:  fmt.Sprintf("%s has no attribute %q, so no rule can read it.%s %s", e.Type, k, suggest(k, sortedKeys(et.Attrs)), declaredAttrs(cfg, et)),
+				Detail:  fmt.Sprintf("%s has no attribute %q, so no rule can read it.%s %s", e.Type, k, suggest(k, sortedKeys(et.Attrs)), declaredAttrs(cfg, base, et)),
 				Subject: rng.Ptr()})
 			continue
 		}
@@ -343,7 +349,7 @@ func checkEvent(cfg *config.Config, e *Event, diags *hcl.Diagnostics) {
 		if _, err := events.RuleView(one, &rules.EventType{Name: et.Name, Attrs: map[string]rules.AttrType{k: typ}}); err != nil {
 			*diags = append(*diags, errorAt(rng, "Invalid event attribute",
 				"attrs.%s of %s must be %s, not %s: %s declares %s as %s%s. hearth run, simulate and replay refuse an event with a mistyped attribute.",
-				k, e.Type, typeWant(typ), got(e.Attrs, k), e.Type, k, typ, declaredWhere(cfg, e.Type)))
+				k, e.Type, typeWant(typ), got(e.Attrs, k), e.Type, k, typ, declaredWhere(cfg, base, e.Type)))
 			e.bad = true
 		}
 	}
@@ -612,7 +618,7 @@ func stream(t *Test) []line {
 				id = fmt.Sprintf("%s-%d", id, n+1)
 			}
 			at := e.At.Add(time.Duration(n) * e.Every)
-			l := line{at: at, id: id, json: eventJSON(e, id, at), src: e}
+			l := line{at: at, happened: at, id: id, json: eventJSON(e, id, at), src: e}
 			if e.Received != nil && e.Received.After(at) {
 				l.at = *e.Received
 			}
@@ -670,20 +676,20 @@ func typeWant(t rules.AttrType) string {
 }
 
 // declaredWhere says where an event type's attributes are declared.
-func declaredWhere(cfg *config.Config, typ string) string {
+func declaredWhere(cfg *config.Config, base, typ string) string {
 	for _, d := range cfg.Events {
 		if d.Type.Name == typ {
-			return fmt.Sprintf(" (in its event block at %s:%d)", filepath.Base(d.DeclRange.Filename), d.DeclRange.Start.Line)
+			return fmt.Sprintf(" (in its event block at %s)", pos(base, d.DeclRange))
 		}
 	}
 	return fmt.Sprintf(" (`hearth explain %s`)", typ)
 }
 
-func declaredAttrs(cfg *config.Config, et rules.EventType) string {
+func declaredAttrs(cfg *config.Config, base string, et rules.EventType) string {
 	if len(et.Attrs) == 0 {
-		return fmt.Sprintf("%s declares no attributes%s.", et.Name, declaredWhere(cfg, et.Name))
+		return fmt.Sprintf("%s declares no attributes%s.", et.Name, declaredWhere(cfg, base, et.Name))
 	}
-	return fmt.Sprintf("Its attributes are %s%s.", strings.Join(sortedKeys(et.Attrs), ", "), declaredWhere(cfg, et.Name))
+	return fmt.Sprintf("Its attributes are %s%s.", strings.Join(sortedKeys(et.Attrs), ", "), declaredWhere(cfg, base, et.Name))
 }
 
 func suggest(name string, candidates []string) string {

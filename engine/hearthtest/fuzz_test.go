@@ -50,7 +50,7 @@ func FuzzTestFile(f *testing.F) {
 		if err := os.WriteFile(path, src, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		suite, diags := hearthtest.Load(cfg, []string{path}, nil)
+		suite, diags := hearthtest.Load(cfg, []string{path}, nil, "")
 		if suite == nil {
 			t.Fatal("nil suite")
 		}

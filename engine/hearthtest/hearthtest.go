@@ -5,6 +5,7 @@ package hearthtest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -37,6 +38,14 @@ type Failure struct {
 	Subject  string // what was checked: "tier of ann"
 	Expected string
 	Got      string
+	// ExpectedValue and GotValue are Expected and Got as values, for
+	// JSON: a number, a string, a list of strings, true or false (in a
+	// segment or not), or nil for none (no tier, an unset attribute).
+	ExpectedValue, GotValue any
+	// Block is the campaign block a campaign's failure is under (the
+	// zero range for the others): its failures share DecidedBy and
+	// Evaluated, which a report need give once.
+	Block hcl.Range
 	// At is when the state was looked at, and When says so as the test
 	// file would ("8d1h, the test's last event"): an expect without at
 	// looks after all the test's events, wherever it is written.
@@ -52,6 +61,10 @@ type Failure struct {
 	// value of everything it read, so a failure shows why, not only
 	// which rule.
 	Evaluated []runtime.Explanation
+	// Notes say what else the outcome rests on: that the member has no
+	// state yet at At, or an event of theirs dated before At that is
+	// received after it.
+	Notes []string
 	// explain are the addresses whose rules Evaluated holds, as member
 	// why takes them: tier.regular, campaign.rsvp[#43].
 	explain []string
@@ -131,6 +144,7 @@ func (s *Suite) Run(ctx context.Context, cfg *config.Config, opt RunOptions) ([]
 // It keeps, once per step, the campaign sends whose message could not be
 // made too, which are otherwise missing from sent for no visible reason.
 type ruleErrors struct {
+	base  string // what file names are relative to (pos)
 	seen  map[string]bool
 	lines []string
 }
@@ -178,7 +192,7 @@ func (h *ruleErrors) Handle(_ context.Context, r slog.Record) error {
 	if i := strings.Index(msg, "\": "); strings.HasPrefix(msg, "rule \"") && i > 0 {
 		msg = msg[i+3:] // rule "SOURCE": the line above names it
 	}
-	h.lines = append(h.lines, fmt.Sprintf("rule error: %s at %s failed at run time and counted as false: %s", rule, filepath.Base(at), msg))
+	h.lines = append(h.lines, fmt.Sprintf("rule error: %s at %s failed at run time and counted as false: %s", rule, config.RelPath(at, h.base), msg))
 	return nil
 }
 
@@ -191,6 +205,9 @@ type replayed struct {
 	// skips are the campaigns' skip outcomes: sends not made at their
 	// step. The sandbox's outbox has those skipped at delivery.
 	skips []state.Outcome
+	// runs are the campaigns' outcomes and the sends they queued, in
+	// order: the path each run took, as -outcomes lists it.
+	runs []state.Outcome
 }
 
 // replay runs the test's events up to until, the last one included. The
@@ -213,11 +230,14 @@ func replay(ctx context.Context, cfg *config.Config, t *Test, until time.Time) (
 			}
 		}
 	}
-	errs := &ruleErrors{}
-	var skips []state.Outcome
+	errs := &ruleErrors{base: t.base}
+	var skips, runs []state.Outcome
 	keep := func(o state.Outcome) error {
 		if o.Change == "skip" && o.Kind == state.KindCampaign {
 			skips = append(skips, o)
+		}
+		if o.Kind == state.KindCampaign || o.Kind == state.KindAction && strings.HasPrefix(o.Rule, "campaign.") {
+			runs = append(runs, o)
 		}
 		return nil
 	}
@@ -225,7 +245,7 @@ func replay(ctx context.Context, cfg *config.Config, t *Test, until time.Time) (
 	// them as its own choice.
 	sum, err := simulate.Run(ctx, cfg, strings.NewReader(buf.String()), simulate.Options{To: until, Log: slog.New(errs), Outcome: keep, Variants: t.variants, Received: received})
 	if err == nil {
-		return &replayed{sum: sum, ruleErrs: errs.lines, skips: skips}, nil
+		return &replayed{sum: sum, ruleErrs: errs.lines, skips: skips, runs: runs}, nil
 	}
 	// Check refuses what the event reader would; should one still be
 	// refused, it is reported at its event block, not at a line of the
@@ -264,17 +284,28 @@ func runTest(ctx context.Context, cfg *config.Config, t *Test) (Result, hcl.Diag
 			}
 			return nil
 		})
-		if m == nil {
+		notes := pending(t, x.Member, until)
+		unknown := m == nil
+		if unknown {
 			m = state.NewMember(x.Member, until)
+			if len(notes) == 0 { // else those say why
+				notes = []string{noState(t, x.Member, until)}
+			}
 		}
 		when := offset(until.Sub(t.Start))
+		if x.AtAbsolute || until.Before(t.Start) {
+			// "-214d" alone hides the date written, or mistyped.
+			when = timeText(until, t.Start)
+		}
 		if x.At == nil {
 			when += ", the test's last event"
 		}
 		for _, f := range check(cfg, t, x, m, r, until) {
-			f.At, f.When = until, when
+			f.At, f.When, f.Notes = until, when, notes
 			f.DecidedBy = append(slices.Clip(f.DecidedBy), r.ruleErrs...) // Clip: failures share their campaign's rule lines
-			if len(f.explain) > 0 {
+			// The rules of a member with no state say nothing: every
+			// one reads an empty member.
+			if len(f.explain) > 0 && !unknown {
 				if rt == nil {
 					rt = runtime.New(cfg, nil)
 				}
@@ -293,13 +324,60 @@ func runTest(ctx context.Context, cfg *config.Config, t *Test) (Result, hcl.Diag
 			comms, _ = cr.Communities()
 		}
 		for _, x := range t.Alerts {
-			for _, f := range checkAlert(cfg, x, comms) {
+			for _, f := range checkAlert(cfg, t.base, x, comms) {
 				f.DecidedBy = append(slices.Clip(f.DecidedBy), r.ruleErrs...)
 				res.Failures = append(res.Failures, f)
 			}
 		}
 	}
+	sortFailures(res.Failures)
 	return res, diags
+}
+
+// sortFailures puts failures in the order their expectations are
+// written, whatever time each looks at: an expect without at looks last,
+// wherever it is.
+func sortFailures(fs []Failure) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i].Where, fs[j].Where
+		if a.Filename != b.Filename {
+			return a.Filename < b.Filename
+		}
+		return a.Start.Byte < b.Start.Byte
+	})
+}
+
+// noState says why a member has no state at at: no event of the test
+// is about them or names them, or none has been received by then.
+func noState(t *Test, member string, at time.Time) string {
+	first, e, ok := firstHeard(t, member)
+	if !ok {
+		return fmt.Sprintf("%s has no events: no event of the test is about them or names them, so the state checked is an empty member's", member)
+	}
+	if first.After(at) {
+		return fmt.Sprintf("%s has no events by then: their first, %s at %s, is received at %s", member, e.Type, pos(t.base, e.DeclRange), timeText(first, t.Start))
+	}
+	return fmt.Sprintf("%s has no state then: no event received by then made any", member)
+}
+
+// pending says which events about the member, or naming them, are dated
+// at or before at but received after it: hearth has not applied them yet
+// then.
+func pending(t *Test, member string, at time.Time) []string {
+	var out []string
+	seen := map[*Event]bool{}
+	for _, l := range t.stream {
+		e := l.src
+		if seen[e] || l.happened.After(at) || !l.at.After(at) {
+			continue
+		}
+		if e.Member != member && !slices.Contains(attrMembers(&Test{Events: []*Event{e}}), member) {
+			continue
+		}
+		seen[e] = true
+		out = append(out, fmt.Sprintf("event %s at %s (%s) is received at %s, after this check: not applied yet", e.Type, offset(l.happened.Sub(t.Start)), pos(t.base, e.DeclRange), timeText(l.at, t.Start)))
+	}
+	return out
 }
 
 // evaluate runs the rules at addrs for the member at at, as hearth
@@ -346,7 +424,7 @@ func offset(d time.Duration) string {
 	return fmt.Sprintf("%dd%s", days, durations.Format(rest))
 }
 
-func checkAlert(cfg *config.Config, x *ExpectAlert, comms []*state.Community) []Failure {
+func checkAlert(cfg *config.Config, base string, x *ExpectAlert, comms []*state.Community) []Failure {
 	var out []Failure
 	fired, suppressed := 0, 0
 	for _, c := range comms {
@@ -358,14 +436,14 @@ func checkAlert(cfg *config.Config, x *ExpectAlert, comms []*state.Community) []
 	var rule []string
 	for _, a := range cfg.Alerts {
 		if a.Name == x.Name {
-			rule = []string{"alert " + a.Name + " when at " + where(a.When)}
+			rule = []string{"alert " + a.Name + " when at " + where(base, a.When)}
 		}
 	}
 	if x.Fired != nil && *x.Fired != fired {
-		out = append(out, Failure{Where: x.attrs.rng("fired"), Subject: "alert " + x.Name + " fired", Expected: fmt.Sprint(*x.Fired), Got: fmt.Sprint(fired), DecidedBy: rule})
+		out = append(out, Failure{Where: x.attrs.rng("fired"), Subject: "alert " + x.Name + " fired", Expected: fmt.Sprint(*x.Fired), Got: fmt.Sprint(fired), ExpectedValue: *x.Fired, GotValue: fired, DecidedBy: rule})
 	}
 	if x.Suppressed != nil && *x.Suppressed != suppressed {
-		out = append(out, Failure{Where: x.attrs.rng("suppressed"), Subject: "alert " + x.Name + " suppressed", Expected: fmt.Sprint(*x.Suppressed), Got: fmt.Sprint(suppressed), DecidedBy: rule})
+		out = append(out, Failure{Where: x.attrs.rng("suppressed"), Subject: "alert " + x.Name + " suppressed", Expected: fmt.Sprint(*x.Suppressed), Got: fmt.Sprint(suppressed), ExpectedValue: *x.Suppressed, GotValue: suppressed, DecidedBy: rule})
 	}
 	return out
 }
@@ -375,8 +453,9 @@ func check(cfg *config.Config, t *Test, x *Expect, m *state.Member, r *replayed,
 	a := &x.attrs
 	// explain are the addresses of the member rules behind a failure,
 	// which runTest evaluates as member why does.
-	fail := func(rng hcl.Range, what, want, got string, rule []string, explain ...string) {
+	fail := func(rng hcl.Range, what, want, got string, rule []string, explain ...string) *Failure {
 		out = append(out, Failure{Where: rng, Subject: fmt.Sprintf("%s of %s", what, x.Member), Expected: want, Got: got, DecidedBy: rule, explain: explain})
+		return &out[len(out)-1]
 	}
 	if x.Points != nil && *x.Points != m.Points {
 		// Incentives read the event they grant on, which the state does
@@ -389,7 +468,7 @@ func check(cfg *config.Config, t *Test, x *Expect, m *state.Member, r *replayed,
 				explain = append(explain, "incentive."+in.Name)
 			}
 		}
-		fail(a.rng("points"), "points", fmt.Sprint(*x.Points), fmt.Sprint(m.Points), pointsRule(cfg, m), explain...)
+		fail(a.rng("points"), "points", fmt.Sprint(*x.Points), fmt.Sprint(m.Points), pointsRule(cfg, t.base, m), explain...).is(*x.Points, m.Points)
 	}
 	if x.Tier != nil && *x.Tier != m.Tier.Name {
 		// The rules of the tier expected and of the tier held.
@@ -399,7 +478,7 @@ func check(cfg *config.Config, t *Test, x *Expect, m *state.Member, r *replayed,
 				explain = append(explain, "tier."+name)
 			}
 		}
-		fail(a.rng("tier"), "tier", show(*x.Tier), show(m.Tier.Name), tierRule(cfg, m, *x.Tier, at, t.Start), explain...)
+		fail(a.rng("tier"), "tier", show(*x.Tier), show(m.Tier.Name), tierRule(cfg, t.base, m, *x.Tier, at, t.Start), explain...).is(orNil(*x.Tier), orNil(m.Tier.Name))
 	}
 	if x.Badges != nil {
 		// A badge awarded more than once (repeat = true) is listed once
@@ -431,21 +510,21 @@ func check(cfg *config.Config, t *Test, x *Expect, m *state.Member, r *replayed,
 					explain = append(explain, "badge."+b.Name)
 				}
 			}
-			fail(a.rng("badges"), "badges", fmt.Sprint(want), fmt.Sprint(got), badgeRule(cfg, m, want, got), explain...)
+			fail(a.rng("badges"), "badges", fmt.Sprint(want), fmt.Sprint(got), badgeRule(cfg, t.base, m, want, got), explain...).is(want, got)
 		}
 	}
 	for _, s := range x.InSegments {
 		if _, ok := m.Segments[s]; !ok {
-			fail(element(a.Attributes["in_segments"].Expr, s), "segment "+s, "in", "not in", segmentRule(cfg, s), "segment."+s)
+			fail(element(a.Attributes["in_segments"].Expr, s), "segment "+s, "in", "not in", segmentRule(cfg, t.base, s), "segment."+s).is(true, false)
 		}
 	}
 	for _, s := range x.NotInSegments {
 		if _, ok := m.Segments[s]; ok {
-			fail(element(a.Attributes["not_in_segments"].Expr, s), "segment "+s, "not in", "in", segmentRule(cfg, s), "segment."+s)
+			fail(element(a.Attributes["not_in_segments"].Expr, s), "segment "+s, "not in", "in", segmentRule(cfg, t.base, s), "segment."+s).is(false, true)
 		}
 	}
 	if x.Strikes != nil && *x.Strikes != m.Strikes {
-		fail(a.rng("strikes"), "strikes", fmt.Sprint(*x.Strikes), fmt.Sprint(m.Strikes), nil)
+		fail(a.rng("strikes"), "strikes", fmt.Sprint(*x.Strikes), fmt.Sprint(m.Strikes), nil).is(*x.Strikes, m.Strikes)
 	}
 	if x.Actions != nil {
 		got := []string{}
@@ -459,7 +538,7 @@ func check(cfg *config.Config, t *Test, x *Expect, m *state.Member, r *replayed,
 			}
 		}
 		if !slices.Equal(got, *x.Actions) {
-			fail(a.rng("actions"), "moderation actions", fmt.Sprint(*x.Actions), fmt.Sprint(got), nil)
+			fail(a.rng("actions"), "moderation actions", fmt.Sprint(*x.Actions), fmt.Sprint(got), nil).is(*x.Actions, got)
 		}
 	}
 	if x.Unsubscribed != nil {
@@ -467,24 +546,26 @@ func check(cfg *config.Config, t *Test, x *Expect, m *state.Member, r *replayed,
 		want := slices.Clone(*x.Unsubscribed)
 		sort.Strings(want)
 		if !slices.Equal(got, want) && (len(got) > 0 || len(want) > 0) {
-			fail(a.rng("unsubscribed"), "email platforms unsubscribed from", fmt.Sprint(want), fmt.Sprint(got), nil)
+			fail(a.rng("unsubscribed"), "email platforms unsubscribed from", fmt.Sprint(want), fmt.Sprint(got), nil).is(want, nonNil(got))
 		}
 	}
 	if !x.Attrs.IsNull() {
 		for _, k := range sortedKeys(x.Attrs.AsValueMap()) {
-			want := ctyString(x.Attrs.AsValueMap()[k])
+			wantV := x.Attrs.AsValueMap()[k]
+			want := ctyString(wantV)
 			got := fmt.Sprint(m.Attrs[k])
 			if m.Attrs[k] == nil {
 				got = "(unset)"
 			}
 			if want != got {
-				fail(element(a.Attributes["attrs"].Expr, k), "attrs."+k, want, got, nil)
+				fail(element(a.Attributes["attrs"].Expr, k), "attrs."+k, want, got, nil).is(ctyValue(wantV), m.Attrs[k])
 			}
 		}
 	}
 	for _, xc := range x.Campaigns {
 		for _, f := range checkCampaign(cfg, t, xc, m, r, at) {
-			fail(f.Where, f.Subject, f.Expected, f.Got, f.DecidedBy, f.explain...)
+			f.Subject = fmt.Sprintf("%s of %s", f.Subject, x.Member)
+			out = append(out, f)
 		}
 	}
 	return out
@@ -501,7 +582,7 @@ func checkCampaign(cfg *config.Config, t *Test, x *ExpectCampaign, m *state.Memb
 	var out []Failure
 	a := &x.attrs
 	start := t.Start
-	rule := campaignRule(cfg, c)
+	rule := campaignRule(cfg, t.base, c)
 	key := ""
 	if x.Key != nil {
 		key = *x.Key
@@ -509,11 +590,15 @@ func checkCampaign(cfg *config.Config, t *Test, x *ExpectCampaign, m *state.Memb
 	if pin := t.pinned(m.ID, c.Name, key); pin != "" {
 		rule = append(rule, pin)
 	}
+	if p := runPath(r, m.ID, c.Name, x.Key, start); p != "" {
+		rule = append(rule, p)
+	}
 	id := state.RunID(c.Name, key) // the run with the key: rsvp[Go Night #43]
-	fail := func(attr, want, got string) {
+	fail := func(attr, want, got string, wantV, gotV any) {
 		// Its stop_when and exit_when, and the rules of the step the
 		// run is on, as member why explains the run.
-		out = append(out, Failure{Where: a.rng(attr), Subject: "campaign " + id + " " + attr, Expected: want, Got: got, DecidedBy: rule, explain: []string{"campaign." + id}})
+		out = append(out, Failure{Where: a.rng(attr), Subject: "campaign " + id + " " + attr, Expected: want, Got: got, ExpectedValue: wantV, GotValue: gotV,
+			DecidedBy: rule, Block: x.DeclRange, explain: []string{"campaign." + id}})
 	}
 	run := m.Campaigns[id]
 	status, step, ended, variant, runs := statusNone, "", "", "", 0
@@ -533,16 +618,16 @@ func checkCampaign(cfg *config.Config, t *Test, x *ExpectCampaign, m *state.Memb
 		status, ended = statusDone, e.Reason
 	}
 	if x.Status != nil && *x.Status != status {
-		fail("status", *x.Status, status)
+		fail("status", *x.Status, status, *x.Status, status)
 	}
 	if x.Step != nil && *x.Step != step {
-		fail("step", show(*x.Step), show(step))
+		fail("step", show(*x.Step), show(step), orNil(*x.Step), orNil(step))
 	}
 	if x.Ended != nil && *x.Ended != ended {
-		fail("ended", *x.Ended, show(ended))
+		fail("ended", *x.Ended, show(ended), orNil(*x.Ended), orNil(ended))
 	}
 	if x.Variant != nil && *x.Variant != variant {
-		fail("variant", show(*x.Variant), show(variant))
+		fail("variant", show(*x.Variant), show(variant), orNil(*x.Variant), orNil(variant))
 	}
 	var skips []skipped
 	if x.Sent != nil || x.Skipped != nil {
@@ -560,7 +645,7 @@ func checkCampaign(cfg *config.Config, t *Test, x *ExpectCampaign, m *state.Memb
 			if h, step := deliveryHold(r, m, id, at); h != nil {
 				gotText += fmt.Sprintf(" (held at delivery: %s by quiet hours until %s)", step, offset(h.Until.Sub(start)))
 			}
-			fail("sent", fmt.Sprint(*x.Sent), gotText)
+			fail("sent", fmt.Sprint(*x.Sent), gotText, *x.Sent, got)
 		}
 	}
 	if x.Skipped != nil {
@@ -573,14 +658,17 @@ func checkCampaign(cfg *config.Config, t *Test, x *ExpectCampaign, m *state.Memb
 			if len(skips) > 0 {
 				gotText += " (" + skipsText(skips, start) + ")"
 			}
-			fail("skipped", fmt.Sprint(*x.Skipped), gotText)
+			fail("skipped", fmt.Sprint(*x.Skipped), gotText, *x.Skipped, got)
 		}
 	}
 	if x.Runs != nil && *x.Runs != runs {
-		fail("runs", fmt.Sprint(*x.Runs), fmt.Sprint(runs))
+		fail("runs", fmt.Sprint(*x.Runs), fmt.Sprint(runs), *x.Runs, runs)
 	}
 	for _, xm := range x.Messages {
-		out = append(out, checkMessage(c, xm, id, rule, m, r, x.Key, start, at)...)
+		for _, f := range checkMessage(c, xm, id, rule, m, r, x.Key, start, at) {
+			f.Block = x.DeclRange
+			out = append(out, f)
+		}
 	}
 	if x.Held != nil || x.HeldUntil != nil {
 		// What holds the send now, as member why reads it: a hold
@@ -616,17 +704,19 @@ func checkCampaign(cfg *config.Config, t *Test, x *ExpectCampaign, m *state.Memb
 			if hold == nil && why != "" {
 				gotText += " (" + why + ")"
 			}
-			fail("held", *x.Held, gotText)
+			fail("held", *x.Held, gotText, *x.Held, got)
 		}
 		if x.HeldUntil != nil && (hold == nil || !hold.Until.Equal(*x.HeldUntil)) {
 			want, gotUntil := timeText(*x.HeldUntil, start), "(not held)"
 			if why != "" {
 				gotUntil = "(not held: " + why + ")"
 			}
+			var gotV any
 			if hold != nil {
 				gotUntil = timeText(hold.Until, start)
+				gotV = stampOf(hold.Until)
 			}
-			fail("held_until", want, gotUntil)
+			fail("held_until", want, gotUntil, stampOf(*x.HeldUntil), gotV)
 		}
 	}
 	return out
@@ -638,8 +728,9 @@ func checkMessage(c *config.Campaign, xm *ExpectMessage, id string, rule []strin
 	var out []Failure
 	a := &xm.attrs
 	campaign := state.RunCampaign(id)
-	fail := func(attr, want, got string) {
-		out = append(out, Failure{Where: a.rng(attr), Subject: "campaign " + id + " message " + xm.Step + " " + attr, Expected: want, Got: got, DecidedBy: rule, explain: []string{"campaign." + id}})
+	fail := func(attr, want, got string, wantV, gotV any) {
+		out = append(out, Failure{Where: a.rng(attr), Subject: "campaign " + id + " message " + xm.Step + " " + attr, Expected: want, Got: got, ExpectedValue: wantV, GotValue: gotV,
+			DecidedBy: rule, explain: []string{"campaign." + id}})
 	}
 	e, ok := sentMessage(r.sum.Store, m.ID, campaign, xm.Step, key, at)
 	if !ok {
@@ -666,30 +757,30 @@ func checkMessage(c *config.Campaign, xm *ExpectMessage, id string, rule []strin
 		}
 		for _, attr := range []string{"text", "contains", "subject", "at", "not_before"} {
 			if _, set := a.Attributes[attr]; set {
-				fail(attr, messageWant(xm, attr, start), why)
+				fail(attr, messageWant(xm, attr, start), why, messageWantValue(xm, attr), nil)
 				break
 			}
 		}
 		return out
 	}
 	if xm.Text != nil && *xm.Text != e.Text {
-		fail("text", strconv.Quote(*xm.Text), strconv.Quote(e.Text))
+		fail("text", strconv.Quote(*xm.Text), strconv.Quote(e.Text), *xm.Text, e.Text)
 	}
 	if xm.Contains != nil {
 		for _, piece := range *xm.Contains {
 			if !strings.Contains(e.Text, piece) {
-				fail("contains", "a text holding "+strconv.Quote(piece), strconv.Quote(e.Text))
+				fail("contains", "a text holding "+strconv.Quote(piece), strconv.Quote(e.Text), piece, e.Text)
 			}
 		}
 	}
 	if xm.Subject != nil && *xm.Subject != e.Subject {
-		fail("subject", strconv.Quote(*xm.Subject), strconv.Quote(e.Subject))
+		fail("subject", strconv.Quote(*xm.Subject), strconv.Quote(e.Subject), *xm.Subject, e.Subject)
 	}
 	if xm.At != nil && !e.SentAt.Equal(*xm.At) {
-		fail("at", timeText(*xm.At, start), timeText(e.SentAt, start))
+		fail("at", timeText(*xm.At, start), timeText(e.SentAt, start), stampOf(*xm.At), stampOf(e.SentAt))
 	}
 	if xm.NotBefore != nil && e.SentAt.Before(*xm.NotBefore) {
-		fail("not_before", "at "+timeText(*xm.NotBefore, start)+" or later", timeText(e.SentAt, start))
+		fail("not_before", "at "+timeText(*xm.NotBefore, start)+" or later", timeText(e.SentAt, start), stampOf(*xm.NotBefore), stampOf(e.SentAt))
 	}
 	return out
 }
@@ -706,6 +797,23 @@ func waitingText(run *state.CampaignRun, step string, start time.Time) string {
 		return where + ", held by " + strings.ReplaceAll(run.Hold.Reason, "_", " ") + " until " + timeText(run.Due, start)
 	}
 	return where + ", due " + timeText(run.Due, start)
+}
+
+// messageWantValue is messageWant as a value, for JSON.
+func messageWantValue(xm *ExpectMessage, attr string) any {
+	switch {
+	case attr == "text" && xm.Text != nil:
+		return *xm.Text
+	case attr == "contains" && xm.Contains != nil:
+		return *xm.Contains
+	case attr == "subject" && xm.Subject != nil:
+		return *xm.Subject
+	case attr == "at" && xm.At != nil:
+		return stampOf(*xm.At)
+	case attr == "not_before" && xm.NotBefore != nil:
+		return stampOf(*xm.NotBefore)
+	}
+	return nil
 }
 
 // messageWant is what a message block expects of attr, for a failure
@@ -788,7 +896,7 @@ func (t *Test) pinned(member, campaign, key string) string {
 		for _, p := range t.Members {
 			if at, ok := p.attrs.Attributes["variants"]; ok && p.ID == member {
 				rng, _ := keyAndValue(at.Expr, name)
-				return fmt.Sprintf("variant %s pinned for %s at %s:%d", v, whose, filepath.Base(rng.Filename), rng.Start.Line)
+				return fmt.Sprintf("variant %s pinned for %s at %s", v, whose, pos(t.base, rng))
 			}
 		}
 	}
@@ -855,6 +963,64 @@ func sentSteps(store state.Store, member, campaign string, key *string) []string
 		}
 	}
 	return got
+}
+
+// runPath is the path the member's runs of a campaign took up to the
+// time looked at, as -outcomes lists it: "path: entered at 10h (run 1),
+// variant a at 10h, welcome queued at 10h, ended finished at 2d10h". ""
+// when the member never entered it.
+func runPath(r *replayed, member, campaign string, key *string, start time.Time) string {
+	// A queued send's outcome has the action's key: the outbox says
+	// which run and step it is of.
+	acts := map[string]state.Action{}
+	if ob, ok := r.sum.Store.(sandboxOutbox); ok {
+		for _, a := range ob.Outbox() {
+			acts[a.Key] = a
+		}
+	}
+	var parts []string
+	for _, o := range r.runs {
+		if o.Member != member {
+			continue
+		}
+		at := offset(o.At.Sub(start))
+		if o.Kind == state.KindAction {
+			a, ok := acts[o.Detail]
+			if ok && a.Campaign == campaign && (key == nil || a.RunKey == *key) && o.Change == "queue" {
+				parts = append(parts, fmt.Sprintf("%s queued at %s", a.Step, at))
+			}
+			continue
+		}
+		if o.Name != campaign || key != nil && state.DetailKey(o.Detail) != *key {
+			continue
+		}
+		detail := state.DetailReason(o.Detail)
+		switch o.Change {
+		case "enter":
+			parts = append(parts, fmt.Sprintf("entered at %s (%s)", at, detail))
+		case "variant":
+			parts = append(parts, fmt.Sprintf("variant %s at %s", detail, at))
+		case "convert":
+			parts = append(parts, "ended goal at "+at)
+		case "exit":
+			parts = append(parts, fmt.Sprintf("ended %s at %s", detail, at))
+		case "timeout":
+			parts = append(parts, fmt.Sprintf("timed out at step %s at %s", detail, at))
+		case "refused":
+			parts = append(parts, fmt.Sprintf("entry refused at %s (%s)", at, detail))
+		default: // skip, defer, failed: "STEP: why"
+			verb := map[string]string{"skip": "skipped", "defer": "deferred"}[o.Change]
+			if verb == "" {
+				verb = o.Change
+			}
+			step, why, _ := strings.Cut(detail, ": ")
+			parts = append(parts, fmt.Sprintf("%s %s at %s (%s)", step, verb, at, why))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "path: " + strings.Join(parts, ", ")
 }
 
 // sandboxOutbox is the outbox of the sandbox's store: what was queued, in
@@ -930,8 +1096,8 @@ func skipsText(skips []skipped, start time.Time) string {
 
 // campaignRule is where a campaign and its steps are, with the rules
 // that move a member through them.
-func campaignRule(cfg *config.Config, c *config.Campaign) []string {
-	head := fmt.Sprintf("campaign %s at %s:%d", c.Name, filepath.Base(c.DeclRange.Filename), c.DeclRange.Start.Line)
+func campaignRule(cfg *config.Config, base string, c *config.Campaign) []string {
+	head := fmt.Sprintf("campaign %s at %s", c.Name, pos(base, c.DeclRange))
 	// Quiet hours and caps defer sends: a step still waiting may be why.
 	var limits []string
 	if q := c.QuietHours; q != nil {
@@ -956,13 +1122,13 @@ func campaignRule(cfg *config.Config, c *config.Campaign) []string {
 		out = append(out, fmt.Sprintf("members = %q", c.Members))
 	}
 	if c.StopWhen != nil {
-		out = append(out, "stop_when at "+where(c.StopWhen))
+		out = append(out, "stop_when at "+where(base, c.StopWhen))
 	}
 	if c.ExitWhen != nil {
-		out = append(out, "exit_when at "+where(c.ExitWhen))
+		out = append(out, "exit_when at "+where(base, c.ExitWhen))
 	}
 	for _, st := range c.Steps {
-		s := fmt.Sprintf("step %s at %s:%d", st.Name, filepath.Base(st.DeclRange.Filename), st.DeclRange.Start.Line)
+		s := fmt.Sprintf("step %s at %s", st.Name, pos(base, st.DeclRange))
 		var how []string
 		if st.Wait > 0 {
 			how = append(how, "wait "+durations.Format(st.Wait))
@@ -1013,6 +1179,39 @@ func ctyString(v cty.Value) string {
 	return string(b)
 }
 
+// is sets the values of a failure's expected and got, for JSON.
+func (f *Failure) is(want, got any) {
+	f.ExpectedValue, f.GotValue = want, got
+}
+
+// orNil is s, or nil for "": no tier, step or variant.
+func orNil(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// nonNil is l, or an empty list for nil: JSON's [] rather than null.
+func nonNil(l []string) []string {
+	if l == nil {
+		return []string{}
+	}
+	return l
+}
+
+// stampOf is a time as JSON gives times, RFC 3339 in UTC.
+func stampOf(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// ctyValue is a test file's value as a JSON value.
+func ctyValue(v cty.Value) any {
+	b, err := ctyjson.Marshal(v, v.Type())
+	if err != nil {
+		return ctyString(v)
+	}
+	return json.RawMessage(b)
+}
+
 func show(s string) string {
 	if s == "" {
 		return "(none)"
@@ -1023,11 +1222,19 @@ func show(s string) string {
 // where is a rule's file and line, then its source: after them on a
 // one-line rule, and under them for a rule on several lines (a heredoc),
 // each line indented by two, and as written relative to the first.
-func where(r *config.Rule) string {
+func where(base string, r *config.Rule) string {
 	if r == nil {
 		return ""
 	}
-	return fmt.Sprintf("%s:%d:%s", filepath.Base(r.Range.Filename), r.Range.Start.Line, ruleText(r.Source))
+	return pos(base, r.Range) + ":" + ruleText(r.Source)
+}
+
+// pos is the file and line a range starts at, the file named as validate
+// names it: relative to base (the directory the command runs in) when it
+// is inside it, else as given, so that an editor or a CI annotation
+// opens it.
+func pos(base string, r hcl.Range) string {
+	return fmt.Sprintf("%s:%d", config.RelPath(r.Filename, base), r.Start.Line)
 }
 
 // ruleText is where's source: " SOURCE" for a one-line rule, else a
@@ -1047,16 +1254,16 @@ func ruleText(src string) string {
 // hold a promotion back, and a locked member stays whatever the rules say.
 // Where one of them is under way at at, it says since and until when,
 // as offsets from the test's start.
-func tierRule(cfg *config.Config, m *state.Member, want string, at, start time.Time) []string {
+func tierRule(cfg *config.Config, base string, m *state.Member, want string, at, start time.Time) []string {
 	got := m.Tier.Name
 	var parts []string
 	for _, t := range cfg.Tiers {
 		if t.Name != want && t.Name != got {
 			continue
 		}
-		parts = append(parts, "tier "+t.Name+" when at "+where(t.When))
+		parts = append(parts, "tier "+t.Name+" when at "+where(base, t.When))
 		if t.Keep != nil {
-			parts = append(parts, "tier "+t.Name+" keep at "+where(t.Keep))
+			parts = append(parts, "tier "+t.Name+" keep at "+where(base, t.Keep))
 		}
 		if slices.Contains(t.Locked, m.ID) {
 			parts = append(parts, fmt.Sprintf("tier %s locked: %s is held on it whatever the rules say", t.Name, m.ID))
@@ -1091,10 +1298,10 @@ func tierRule(cfg *config.Config, m *state.Member, want string, at, start time.T
 	return parts
 }
 
-func segmentRule(cfg *config.Config, name string) []string {
+func segmentRule(cfg *config.Config, base, name string) []string {
 	for _, s := range cfg.Segments {
 		if s.Name == name {
-			return []string{"segment " + name + " at " + where(s.When)}
+			return []string{"segment " + name + " at " + where(base, s.When)}
 		}
 	}
 	return nil
@@ -1102,11 +1309,11 @@ func segmentRule(cfg *config.Config, name string) []string {
 
 // incentiveAt names an incentive and where it is: its when rule, or its
 // block when it has none.
-func incentiveAt(in *config.Incentive) string {
+func incentiveAt(base string, in *config.Incentive) string {
 	if in.When != nil {
-		return "incentive " + in.Name + " when at " + where(in.When)
+		return "incentive " + in.Name + " when at " + where(base, in.When)
 	}
-	return fmt.Sprintf("incentive %s at %s:%d (on %s)", in.Name, filepath.Base(in.DeclRange.Filename), in.DeclRange.Start.Line, strings.Join(in.On, ", "))
+	return fmt.Sprintf("incentive %s at %s (on %s)", in.Name, pos(base, in.DeclRange), strings.Join(in.On, ", "))
 }
 
 // grants says how often an incentive granted to the member.
@@ -1119,7 +1326,7 @@ func grants(m *state.Member, in *config.Incentive) int {
 
 // pointsRule lists the incentives that grant points and what each gave
 // the member, and what the member spent or lost.
-func pointsRule(cfg *config.Config, m *state.Member) []string {
+func pointsRule(cfg *config.Config, base string, m *state.Member) []string {
 	var parts []string
 	for _, in := range cfg.Incentives {
 		if in.Grant.Points == 0 {
@@ -1130,7 +1337,7 @@ func pointsRule(cfg *config.Config, m *state.Member) []string {
 		if log := m.Log(in.Name); log != nil && in.PointsCap != nil {
 			points = log.Points.Sum(state.DayOf(log.Last), state.Horizon)
 		}
-		parts = append(parts, fmt.Sprintf("%s: %s, %s%s", incentiveAt(in), plural(n, "grant", "grants"), plural(points, "point", "points"), gatesOf(in)))
+		parts = append(parts, fmt.Sprintf("%s: %s, %s%s", incentiveAt(base, in), plural(n, "grant", "grants"), plural(points, "point", "points"), gatesOf(in)))
 	}
 	if lost := m.PointsEarned - m.Points; lost != 0 {
 		parts = append(parts, fmt.Sprintf("earned %d; %d spent or expired", m.PointsEarned, lost))
@@ -1166,7 +1373,7 @@ func gatesOf(in *config.Incentive) string {
 
 // badgeRule lists, for each badge expected and not held or held and not
 // expected, the incentives that award it and how often they did.
-func badgeRule(cfg *config.Config, m *state.Member, want, got []string) []string {
+func badgeRule(cfg *config.Config, base string, m *state.Member, want, got []string) []string {
 	var parts []string
 	for _, b := range cfg.Badges {
 		if countOf(want, b.Name) == countOf(got, b.Name) {
@@ -1175,12 +1382,12 @@ func badgeRule(cfg *config.Config, m *state.Member, want, got []string) []string
 		found := false
 		for _, in := range cfg.Incentives {
 			if in.Grant.Badge == b {
-				parts = append(parts, fmt.Sprintf("badge %s from %s: %s", b.Name, incentiveAt(in), plural(grants(m, in), "grant", "grants")))
+				parts = append(parts, fmt.Sprintf("badge %s from %s: %s", b.Name, incentiveAt(base, in), plural(grants(m, in), "grant", "grants")))
 				found = true
 			}
 		}
 		if b.RevokeWhen != nil {
-			parts = append(parts, "badge "+b.Name+" revoke_when at "+where(b.RevokeWhen))
+			parts = append(parts, "badge "+b.Name+" revoke_when at "+where(base, b.RevokeWhen))
 		} else if !found {
 			parts = append(parts, "no incentive awards badge "+b.Name)
 		}

@@ -52,7 +52,7 @@ func load(t *testing.T, ar *txtar.Archive) (*config.Config, *hearthtest.Suite, h
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no test files: %v", err)
 	}
-	suite, diags := hearthtest.Load(cfg, files, hearthtest.Reloader(dir, opts))
+	suite, diags := hearthtest.Load(cfg, files, hearthtest.Reloader(dir, opts), dir)
 	return cfg, suite, diags
 }
 
@@ -158,7 +158,7 @@ func TestRun(t *testing.T) {
 				t.Fatal(err)
 			}
 			cfg, suite, diags := load(t, ar)
-			if len(diags) > 0 {
+			if diags.HasErrors() { // warnings are TestInvalid's
 				t.Fatalf("test files: %s", diags.Error())
 			}
 			results, diags := suite.Run(context.Background(), cfg, hearthtest.RunOptions{})
@@ -194,6 +194,9 @@ func render(results []hearthtest.Result) string {
 		fmt.Fprintf(&b, "FAIL %s\n", r.Name)
 		for _, f := range r.Failures {
 			fmt.Fprintf(&b, "  %s:%d,%d: %s, at %s: expected %s, got %s\n", filepath.Base(f.Where.Filename), f.Where.Start.Line, f.Where.Start.Column, f.Subject, f.When, f.Expected, f.Got)
+			for _, n := range f.Notes {
+				fmt.Fprintf(&b, "    note: %s\n", n)
+			}
 			for _, d := range f.DecidedBy {
 				// A rule on several lines comes under its header.
 				fmt.Fprintf(&b, "    %s\n", strings.ReplaceAll(d, "\n", "\n    "))

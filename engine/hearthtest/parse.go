@@ -24,6 +24,9 @@ type Suite struct {
 	Tests []*Test
 	// Sources are the parsed files, for printing diagnostics.
 	Sources config.Sources
+	// base is what file names in failures and diagnostics are relative
+	// to (pos): Load's base.
+	base string
 }
 
 // Test is one test block.
@@ -45,6 +48,8 @@ type Test struct {
 	// stream is the test's events as JSON lines in time order, built by
 	// Check once the configuration is known.
 	stream []line
+	// base is the suite's, for the file names of failures.
+	base string
 	// variants are the members' pinned variants Check found valid:
 	// member id -> campaign -> variant, as runtime.PinVariants takes them.
 	variants map[string]map[string]string
@@ -84,8 +89,12 @@ type Event struct {
 
 // Expect is one expect block; nil fields are not checked.
 type Expect struct {
-	Member        string
-	At            *time.Time // nil: the time of the test's last event
+	Member      string
+	MemberRange hcl.Range
+	At          *time.Time // nil: the time of the test's last event
+	// AtAbsolute says at is written as a time or a date, not an offset:
+	// a failure shows that time, not only the offset.
+	AtAbsolute    bool
 	Points        *int
 	Tier          *string
 	Badges        *[]string
@@ -234,10 +243,10 @@ func decodeTest(b *hcl.Block, spec *config.Block, diags *hcl.Diagnostics) *Test 
 	*diags = append(*diags, d...)
 	a := attrs{Attributes: content.Attributes, spec: spec, def: b.DefRange, diags: diags}
 	if s := a.str("start"); s != nil {
-		if start, err := time.Parse(time.RFC3339, *s); err == nil {
+		if start, ok := absTime(*s); ok {
 			t.Start = start
 		} else {
-			a.errorf("start", "Invalid start", "start = %q must be an RFC 3339 time such as \"2026-01-01T00:00:00Z\".", *s)
+			a.errorf("start", "Invalid start", "start = %q must be an RFC 3339 time such as \"2026-01-01T00:00:00Z\", or a date such as \"2026-01-01\" (its start in UTC).", *s)
 		}
 	}
 	members := map[string]hcl.Range{}
@@ -263,6 +272,7 @@ func decodeTest(b *hcl.Block, spec *config.Block, diags *hcl.Diagnostics) *Test 
 		}
 	}
 	unheard(t, diags)
+	early(t, diags)
 	if len(t.Expects)+len(t.Alerts) == 0 && !d.HasErrors() {
 		*diags = append(*diags, errorAt(b.DefRange, "Test checks nothing",
 			"Test %q has no expect or expect_alert block, so it would pass whatever the rules do. Say what the events must lead to.", t.Name))
@@ -301,7 +311,11 @@ func decodeMember(b *hcl.Block, spec *config.Block, diags *hcl.Diagnostics) *Mem
 }
 
 // unheard warns of a member block for a member no event of the test
-// names: what it sets is never used, and the id may be a typo.
+// names: what it sets is never used, and the id may be a typo. An expect
+// block on such a member is an error: it checks a member hearth never
+// heard of, whose state is empty whatever the rules do. A member an
+// event names in its attributes only (a referrer a grant goes to) is
+// heard: grant.to can give them points.
 func unheard(t *Test, diags *hcl.Diagnostics) {
 	var ids []string
 	for _, e := range t.Events {
@@ -309,6 +323,7 @@ func unheard(t *Test, diags *hcl.Diagnostics) {
 			ids = append(ids, e.Member)
 		}
 	}
+	named := attrMembers(t)
 	for _, p := range t.Members {
 		if p.ID == "" || slices.Contains(ids, p.ID) {
 			continue
@@ -316,6 +331,104 @@ func unheard(t *Test, diags *hcl.Diagnostics) {
 		*diags = append(*diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Member in no event",
 			Detail:  fmt.Sprintf("No event of test %q is about member %q, so what its member block sets is never used.%s", t.Name, p.ID, suggest(p.ID, ids)),
 			Subject: p.IDRange.Ptr()})
+	}
+	known := slices.Clone(ids)
+	for _, id := range named {
+		if !slices.Contains(known, id) {
+			known = append(known, id)
+		}
+	}
+	for _, x := range t.Expects {
+		if x.Member == "" || slices.Contains(known, x.Member) {
+			continue
+		}
+		hint := suggest(x.Member, known)
+		if hint == "" && len(known) > 0 {
+			hint = " The test's events are about " + quoteList(known) + "."
+		}
+		*diags = append(*diags, errorAt(x.MemberRange, "Member in no event",
+			"No event of test %q is about member %q or names them, so this expect checks a member hearth never heard of, whose state is empty whatever the rules do.%s", t.Name, x.Member, hint))
+	}
+}
+
+// attrMembers are the strings an event of the test has among its
+// attributes, as a referrer = "bo" names a member a grant may go to, in
+// the order they come.
+func attrMembers(t *Test) []string {
+	var out []string
+	add := func(v cty.Value) {
+		if v.IsKnown() && !v.IsNull() && v.Type() == cty.String && v.AsString() != "" && !slices.Contains(out, v.AsString()) {
+			out = append(out, v.AsString())
+		}
+	}
+	for _, e := range t.Events {
+		if e.Attrs == cty.NilVal || e.Attrs.IsNull() || !e.Attrs.CanIterateElements() {
+			continue
+		}
+		for _, v := range e.Attrs.AsValueMap() {
+			add(v)
+			if v.IsKnown() && !v.IsNull() && (v.Type().IsTupleType() || v.Type().IsListType()) {
+				for _, el := range v.AsValueSlice() {
+					add(el)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// firstHeard is when the test's stream first brings an event about the
+// member or naming them in its attributes (received, when later than
+// its time); false when none does.
+func firstHeard(t *Test, member string) (time.Time, *Event, bool) {
+	var first time.Time
+	var by *Event
+	for _, e := range t.Events {
+		if e.At.IsZero() || e.Repeat < 1 || (e.Member != member && !slices.Contains(attrMembers(&Test{Events: []*Event{e}}), member)) {
+			continue
+		}
+		at := e.At
+		if e.Received != nil && e.Received.After(at) {
+			// Its repetitions are all received then, the first too.
+			at = *e.Received
+		}
+		if by == nil || at.Before(first) {
+			first, by = at, e
+		}
+	}
+	return first, by, by != nil
+}
+
+// early warns of an event dated before the test's start, and of an
+// expect looking before the start or before its member's first event:
+// an offset is counted from start, so one such time is likely a start or
+// a date mistyped, and a member has no state before their first event.
+func early(t *Test, diags *hcl.Diagnostics) {
+	for _, e := range t.Events {
+		if e.bad || e.At.IsZero() || !e.At.Before(t.Start) {
+			continue
+		}
+		*diags = append(*diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Event before the test's start",
+			Detail:  fmt.Sprintf("The event is at %s, before the test's start (%s). It is applied all the same, at its time; offsets count from start, so give the test an earlier start, or the event a later time, if this is not meant.", timeText(e.At, t.Start), t.Start.UTC().Format(time.RFC3339)),
+			Subject: e.attrs.rng("at").Ptr()})
+	}
+	for _, x := range t.Expects {
+		if x.At == nil {
+			continue
+		}
+		rng := x.attrs.rng("at").Ptr()
+		if x.At.Before(t.Start) {
+			*diags = append(*diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Expectation before the test's start",
+				Detail:  fmt.Sprintf("at is %s, before the test's start (%s): the state is looked at before anything the test starts with.", timeText(*x.At, t.Start), t.Start.UTC().Format(time.RFC3339)),
+				Subject: rng})
+			continue
+		}
+		if first, e, ok := firstHeard(t, x.Member); ok && x.At.Before(first) {
+			*diags = append(*diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Expectation before the member's first event",
+				Detail: fmt.Sprintf("at is %s, before the first event of %q is received (%s at %s, line %d): the member has no state yet then, so the test checks an empty member.",
+					timeText(*x.At, t.Start), x.Member, e.Type, timeText(first, t.Start), e.DeclRange.Start.Line),
+				Subject: rng})
+		}
 	}
 }
 
@@ -379,10 +492,11 @@ func decodeEvent(b *hcl.Block, spec *config.Block, start time.Time, diags *hcl.D
 func decodeExpect(b *hcl.Block, spec *config.Block, start time.Time, diags *hcl.Diagnostics) *Expect {
 	content, d := b.Body.Content(spec.HCLSchema())
 	*diags = append(*diags, d...)
-	x := &Expect{Member: b.Labels[0], DeclRange: b.DefRange, Attrs: cty.NilVal}
+	x := &Expect{Member: b.Labels[0], MemberRange: b.LabelRanges[0], DeclRange: b.DefRange, Attrs: cty.NilVal}
 	x.attrs = attrs{Attributes: content.Attributes, spec: spec, def: b.DefRange, diags: diags}
 	a := &x.attrs
 	x.At = a.at("at", start)
+	x.AtAbsolute = a.absolute["at"]
 	x.Points = a.num("points")
 	x.Tier = a.str("tier")
 	x.Badges = a.list("badges")
@@ -494,6 +608,8 @@ type attrs struct {
 	diags *hcl.Diagnostics
 	// empty are the list attributes set to [] that assert nothing.
 	empty map[string]bool
+	// absolute are the time attributes written as a time or a date.
+	absolute map[string]bool
 }
 
 // rng is where an attribute's value is written, or the block's header
@@ -651,22 +767,44 @@ func (a *attrs) stringMap(name string) map[string]string {
 	return out
 }
 
-// at reads a time: an offset from start, or an RFC 3339 time.
+// at reads a time: an offset from start ("3d12h", or "0" for start
+// itself), an RFC 3339 time, or a date (its start in UTC, as hearth
+// simulate -from reads one).
 func (a *attrs) at(name string, start time.Time) *time.Time {
 	s := a.str(name)
 	if s == nil {
 		return nil
 	}
-	if t, err := time.Parse(time.RFC3339, *s); err == nil {
+	if t, ok := absTime(*s); ok {
+		if a.absolute == nil {
+			a.absolute = map[string]bool{}
+		}
+		a.absolute[name] = true
 		return &t
+	}
+	if strings.TrimSpace(*s) == "0" {
+		// "0s" is an offset; a bare 0 needs no unit.
+		return &start
 	}
 	d, err := durations.Parse(*s)
 	if err != nil {
-		a.errorf(name, "Invalid time", "%s = %q must be an offset from the test's start such as \"3d12h\", or an RFC 3339 time.", name, *s)
+		a.errorf(name, "Invalid time", "%s = %q must be an offset from the test's start such as \"3d12h\" (\"0\" for the start), an RFC 3339 time such as \"2026-01-02T15:04:05Z\", or a date such as \"2026-01-02\" (its start in UTC).", name, *s)
 		return nil
 	}
 	t := start.Add(d)
 	return &t
+}
+
+// absTime reads a time written as a time, not an offset: RFC 3339, or a
+// date, the start of that day in UTC, as hearth simulate -from takes one.
+func absTime(s string) (time.Time, bool) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, true
+	}
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t, true
+	}
+	return time.Time{}, false
 }
 
 func (a *attrs) attrSpec(name string) *config.Attr {

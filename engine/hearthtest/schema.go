@@ -33,8 +33,8 @@ func Schema() *config.Block {
 			{Name: "text", Kind: config.KindString, Doc: "The whole text, exactly (an email's text part)."},
 			{Name: "contains", Kind: config.KindStringList, Doc: "Pieces the text must hold, each anywhere in it. [] checks nothing, and is a warning.", Example: `["Ann", "#welcome"]`},
 			{Name: "subject", Kind: config.KindString, Doc: "An email's subject, exactly."},
-			{Name: "at", Kind: config.KindString, Doc: "When the message went out: an offset from the test's start such as \"1d8h\", or an RFC 3339 time."},
-			{Name: "not_before", Kind: config.KindString, Doc: "The message went out at this time or later: an offset from the test's start, or an RFC 3339 time (a welcome held to the morning by quiet hours)."},
+			{Name: "at", Kind: config.KindString, Doc: "When the message went out, written as an event's at is: an offset from the test's start such as \"1d8h\", an RFC 3339 time, or a date."},
+			{Name: "not_before", Kind: config.KindString, Doc: "The message went out at this time or later: written as an event's at is (a welcome held to the morning by quiet hours)."},
 		},
 		Example: `message "welcome" {
   contains   = ["Welcome, Ann"]
@@ -54,7 +54,7 @@ func Schema() *config.Block {
 			{Name: "skipped", Kind: config.KindStringList, Doc: "The steps whose sends were not made, in order, over all runs: skipped at the step (the member unsubscribed or left, an until had passed, a full frequency cap with on_cap = \"skip\") or by the outbox at delivery (the member unsubscribed, left or came back at the instant it was queued, or the send expired: delivered later than the campaign's expire_after after its time, as a late event's, with received, may be). A failure says when and why each was skipped.", Example: `["nudge"]`},
 			{Name: "runs", Kind: config.KindNumber, Doc: "How many times the member entered the campaign."},
 			{Name: "held", Kind: config.KindEnum, Enum: []string{heldQuietHours, heldFrequencyCap, heldNone}, Doc: "What holds back the send of the step an active run is on: quiet_hours (the campaign's quiet hours), frequency_cap (a full frequency cap, the campaign's or the hearth block's) or none. A send of the run already queued that the outbox holds because it was to go out inside the quiet hours (delivered late: an event's received) counts too, as quiet_hours, whether or not the run is still under way. A held send is not in sent until it goes out; member show and member why show the same hold."},
-			{Name: "held_until", Kind: config.KindString, Doc: "When the hold ends and the send is made again: an offset from start such as \"1d8h\", or an RFC 3339 time. The end of the quiet hours is in the member's time zone (for a member without one, the hearth block's timezone, UTC by default) unless the campaign's quiet_hours give a timezone."},
+			{Name: "held_until", Kind: config.KindString, Doc: "When the hold ends and the send is made again: written as an event's at is, such as \"1d8h\". The end of the quiet hours is in the member's time zone (for a member without one, the hearth block's timezone, UTC by default) unless the campaign's quiet_hours give a timezone."},
 		},
 		Blocks: []*config.Block{message},
 		Example: `campaign "onboarding" {
@@ -75,9 +75,9 @@ campaign "onboarding" {
 	}
 	expect := &config.Block{
 		Type: "expect", Labels: []string{"member"},
-		Doc: "The state a member must be in, after the test's events up to at. Only the attributes given are checked; a member no event names has the state of a new member.",
+		Doc: "The state a member must be in, after the test's events up to at. Only the attributes given are checked. The member must be one an event of the test is about, or names among its attributes (a referrer): another is an error, most likely a typo'd id, which would check an empty member.",
 		Attrs: []config.Attr{
-			{Name: "at", Kind: config.KindString, Doc: "When to look: an offset from start such as \"2d\", or an RFC 3339 time. Time-based rules run up to then; events after it are not applied.", Default: "the time of the test's last event"},
+			{Name: "at", Kind: config.KindString, Doc: "When to look, written as an event's at is, such as \"2d\". Time-based rules run up to then; events after it are not applied. Before the test's start, or before the member's first event is received, is a warning: the member has no state then.", Default: "the time of the test's last event"},
 			{Name: "points", Kind: config.KindNumber, Doc: "The member's points."},
 			{Name: "tier", Kind: config.KindString, Doc: "The member's tier; \"\" for none."},
 			{Name: "badges", Kind: config.KindStringList, Doc: "Every badge the member holds, in any order; a badge with repeat = true once per award; [] for none.", Example: `["first_post"]`},
@@ -95,7 +95,7 @@ campaign "onboarding" {
 		Doc: "An input event: a standard event type, or one an event block of the configuration declares. Events are applied in time order, whatever their order in the file.",
 		Attrs: []config.Attr{
 			{Name: "member", Kind: config.KindString, Required: true, Doc: "The member's id."},
-			{Name: "at", Kind: config.KindString, Required: true, Doc: "When: an offset from start such as \"3d12h\", or an RFC 3339 time."},
+			{Name: "at", Kind: config.KindString, Required: true, Doc: "When: an offset from start such as \"3d12h\" (\"0\" for start itself), an RFC 3339 time, or a date such as \"2026-06-01\" (its start in UTC, as hearth simulate -from reads one). Before the test's start is a warning."},
 			{Name: "id", Kind: config.KindString, Doc: "The event's id, its idempotency key; repeated events get -1, -2 ... after it.", Default: "test-N for the N-th event block"},
 			{Name: "attrs", Kind: config.KindAny, Doc: "The event's attributes, of the types its event type declares (`hearth explain events`).", Example: `{ channel = "help" }`},
 			{Name: "repeat", Kind: config.KindNumber, Doc: "Send the event this many times, every apart; 0 sends nothing (handy in generated tests).", Default: "1"},
@@ -125,7 +125,7 @@ campaign "onboarding" {
 		Type: "test", Labels: []string{"name"},
 		Doc: "A rule unit test in a *.hearthtest.hcl file, run by hearth test: timed events, then the state members must be in and how often alerts fired; member blocks pin what the rules would otherwise choose, such as an A/B variant. Each test starts from no members; names are unique in a directory, and a test must have at least one expect or expect_alert block.",
 		Attrs: []config.Attr{
-			{Name: "start", Kind: config.KindString, Doc: "The RFC 3339 time that offsets such as at = \"1h\" count from.", Default: "2026-01-01T00:00:00Z"},
+			{Name: "start", Kind: config.KindString, Doc: "The time that offsets such as at = \"1h\" count from: RFC 3339, or a date (its start in UTC).", Default: "2026-01-01T00:00:00Z"},
 		},
 		Blocks: []*config.Block{member, event, expect, alert},
 		Example: `test "ten posts make a regular" {

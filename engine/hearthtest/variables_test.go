@@ -89,7 +89,7 @@ func TestPinnedLoads(t *testing.T) {
 		loads++
 		return reload(p)
 	}
-	suite, diags := hearthtest.Load(cfg, files, counting)
+	suite, diags := hearthtest.Load(cfg, files, counting, dir)
 	if len(diags) > 0 {
 		t.Fatal(diags.Error())
 	}
@@ -123,7 +123,7 @@ func TestPinnedValidation(t *testing.T) {
 		t.Fatal(diags.Error())
 	}
 	files, _ := hearthtest.Files(dir)
-	_, diags = hearthtest.Load(cfg, files, hearthtest.Reloader(dir, opts))
+	_, diags = hearthtest.Load(cfg, files, hearthtest.Reloader(dir, opts), dir)
 	if len(diags) != 1 || !strings.Contains(diags[0].Detail, "var.threshold: At least 1. (with the variables a.hearthtest.hcl sets)") {
 		t.Fatalf("want the validation's error, with the file: %s", diags.Error())
 	}
@@ -146,11 +146,19 @@ tier "regular" {
   expect "ann" {
     tier = "member"
   }
+  event "message.posted" {
+    member = "ann"
+    at     = "1h"
+  }
 }
 test "two" {
   expect "ann" {
     tier        = "member"
     in_segments = ["loud"]
+  }
+  event "message.posted" {
+    member = "ann"
+    at     = "1h"
   }
 }
 test "three" {
@@ -167,6 +175,10 @@ test "three" {
   expect "ann" {
     tier   = "member"
     points = "many"
+  }
+  event "message.posted" {
+    member = "ann"
+    at     = "1h"
   }
 }
 `,
