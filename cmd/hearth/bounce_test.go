@@ -214,6 +214,14 @@ campaign "again" {
 	if tried, _ := relay.counts("ada@example.org"); tried != 2 {
 		t.Errorf("ada@example.org tried %d times; want 2: the first invite and the receipt, not the second invite", tried)
 	}
+	// Rules read the bounce, and campaign show gives it as the reason
+	// of the skip, not "other".
+	if code, out, errs := runCLI("member", "eval", "ada", `member.bounced && "email.news" in member.bounced_from`, dir); code != 0 || !strings.Contains(out, "\n  = true\n") {
+		t.Errorf("member eval member.bounced: %d\n%s%s; want true", code, out, errs)
+	}
+	if code, out, errs := runCLI("campaign", "show", "again", dir); code != 0 || !strings.Contains(out, "Skipped: invite 1 bounced.") {
+		t.Errorf("campaign show again: %d\n%s%s; want the invite skipped as bounced", code, out, errs)
+	}
 
 	// A new address lifts the bounce.
 	replay("moved", `{"id":"p2","type":"member.profile_updated","member":{"id":"ada","identities":{"email":"ada@new.example"}},"at":"`+at(2*time.Minute)+`"}`)

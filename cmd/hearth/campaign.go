@@ -670,6 +670,7 @@ func skipReasons(by map[string]int) string {
 	var parts []string
 	for _, r := range []struct{ key, text string }{
 		{runtime.SkipUnsubscribed, "unsubscribed"},
+		{runtime.SkipBounced, "bounced"},
 		{runtime.SkipLeft, "left"},
 		{runtime.SkipBack, "came back"},
 		{runtime.SkipUntil, "past its until"},

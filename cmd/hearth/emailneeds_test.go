@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -38,4 +39,30 @@ func TestValidateUnsubscribeSecret(t *testing.T) {
 			t.Errorf("exit %d; want 1", code)
 		}
 	})
+}
+
+// The warning is for the commands that open platforms and for validate;
+// those that open none (test, simulate, template, outbox list, local
+// ...) leave it out, where it buried their own output.
+func TestCredentialWarningOnlyWherePlatformsOpen(t *testing.T) {
+	dir := exampleCopy(t, "email-campaign", nil)
+	events := filepath.Join("../../examples", "email-campaign", "events.jsonl")
+	for _, args := range [][]string{
+		{"test", dir},
+		{"simulate", "-events", events, dir},
+		{"template", "list", dir},
+		{"template", "render", "welcome", dir},
+		{"outbox", "list", dir},
+	} {
+		_, _, errs := runCLI(args...)
+		if strings.Contains(errs, "Credential without a value") {
+			t.Errorf("hearth %s warns of the credential:\n%s", strings.Join(args[:len(args)-1], " "), errs)
+		}
+	}
+	for _, args := range [][]string{{"validate", dir}, {"plan", dir}} {
+		_, _, errs := runCLI(args...)
+		if !strings.Contains(errs, "Warning: Credential without a value") {
+			t.Errorf("hearth %s does not warn of the credential:\n%s", args[0], errs)
+		}
+	}
 }

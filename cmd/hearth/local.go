@@ -179,7 +179,7 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 	emoji := fs.String("emoji", "👍", "With react: the emoji.")
 	asJSON := fs.Bool("json", false, "With show: print JSON.")
 	platName := fs.String("platform", "", "The local platform block to act on, by `NAME` (main) or address (platform.local.main), when the configuration has several.")
-	var vf varFlags
+	vf := varFlags{quietCredentials: true} // reaches the local platform alone, which takes none
 	vf.register(fs)
 	pos, code, ok := parse(fs, args[1:])
 	if !ok {
@@ -735,7 +735,7 @@ func runLocalObject(ctx context.Context, s *stdio, kind, verb string, args []str
 	fs := newFlags(s, name, localUsage)
 	community := fs.String("community", "", "The community's name (its block's, or a sub-community's) the "+kind+" is in.")
 	platName := fs.String("platform", "", "The local platform block to act on, by `NAME` or address, when the configuration has several.")
-	var vf varFlags
+	vf := varFlags{quietCredentials: true} // reaches the local platform alone, which takes none
 	vf.register(fs)
 	pos, code, ok := parse(fs, args)
 	if !ok {

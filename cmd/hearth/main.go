@@ -369,8 +369,16 @@ type varFlags struct {
 	vars  []string
 	files []string
 	// readOnly marks a command that only reads or edits the state store
-	// and reaches no platform: sensitive variables (tokens) may go unset.
+	// and reaches no platform: sensitive variables (tokens) may go unset,
+	// and a credential without a value is no warning (but for checker).
 	readOnly bool
+	// checker marks validate: read-only, yet the command that says what
+	// the other commands will meet, a credential without a value too.
+	checker bool
+	// quietCredentials leaves out the warnings about credentials
+	// without a value for a command that is not read-only but reaches
+	// no platform that needs one (hearth local).
+	quietCredentials bool
 	// stateOnly marks a command that needs no more of the configuration
 	// than where its state lives (state list, show, rm, mv): no variable
 	// needs a value, as none does for Terraform's state commands.
@@ -386,7 +394,8 @@ func (v *varFlags) register(fs *flag.FlagSet) {
 }
 
 func (v *varFlags) options(s *stdio) config.Options {
-	return config.Options{Vars: v.vars, VarFiles: v.files, LookupEnv: s.lookupEnv, Environ: s.environ, Platforms: platformSpecs(), Version: Version, SecretsOptional: v.readOnly, ValuesOptional: v.stateOnly, BaseDir: v.baseDir}
+	return config.Options{Vars: v.vars, VarFiles: v.files, LookupEnv: s.lookupEnv, Environ: s.environ, Platforms: platformSpecs(), Version: Version, SecretsOptional: v.readOnly, ValuesOptional: v.stateOnly, BaseDir: v.baseDir,
+		QuietCredentials: v.quietCredentials || v.readOnly && !v.checker}
 }
 
 // platformSpecs are the settings of every platform type this binary has.

@@ -27,7 +27,10 @@ be in afterwards; time-based rules run up to each expectation's time.
   test "ten points promote to regular" {
     start = "2026-01-01T00:00:00Z"  # optional: what offsets count from
                                     # (a date such as "2026-01-01" too)
-    member "ann" {              # optional: set for ann in place of the rules
+    member "ann" {              # optional: set for ann
+      identities = { email = "ann@example.org" }  # with each of her events,
+                                       # as member.identities: her address
+      name     = "Ann"                 # with each of her events (member.name)
       variants = { onboarding = "a" }  # the A/B variant a campaign's split
                                        # gives her, instead of the hash's;
                                        # "rsvp[#43]" = "b": her run with
@@ -55,6 +58,8 @@ be in afterwards; time-based rules run up to each expectation's time.
       strikes         = 2       # live moderation strikes
       actions         = ["warn", "mute 1h"]  # moderation decisions, in order
       unsubscribed    = ["email.news"]  # email platforms unsubscribed from
+      bounced         = ["email.news"]  # email platforms her address bounced
+                                        # at (email.bounced; needs an address)
       campaign "onboarding" {
         key        = "#43"        # which run, in a campaign with run_key
         status     = "active"     # active, done or none (never entered)
@@ -93,6 +98,12 @@ outbox delivers them late. Those older than their campaign's
 expire_after (7 days unless set) are skipped as expired (in skipped);
 one that would go out inside its campaign's quiet hours waits for their
 end (held = "quiet_hours", held_until), and is not in sent until then.
+
+Events carry the member's id; a member block's identities and name go
+with each of that member's events, as hearth run's events carry them
+("member": {"id", "name", "identities"}). An email goes to the member's
+email identity, and an email.bounced records a bounce of it: of a member
+without one it records nothing, and the test file has a warning at it.
 
 A campaign's split chooses each member's variant by a stable hash of the
 member id and the campaign; a member block's variants pins it instead, so

@@ -29,7 +29,13 @@ what they name in the configuration (event types, tiers, badges,
 segments, campaigns, alerts), as hearth test checks them before it runs
 any; hearth test runs them. Nothing is
 contacted: no platform, no state, so sensitive string variables (tokens)
-need no value here; the other variables do. A secret written in a file
+need no value here; the other variables do. A credential a platform
+needs that comes from a variable with no value here is a warning
+("Credential without a value", naming the HEARTH_VAR_ to set), since
+plan, apply and run would need it; those commands, drift, outbox send,
+state import and run's reloads warn of it too, and the commands that
+open no platform (test, simulate, replay, template, member, outbox list,
+campaign show, report, local ...) leave it out. A secret written in a file
 (a token in plain text, which is a warning) is shown as "(sensitive)" in
 the quoted lines, in text and in -json, as every command shows it.
 The text lists the configuration's diagnostics, then the test files',
@@ -64,8 +70,9 @@ func runValidate(_ context.Context, s *stdio, args []string) int {
 	s.registerNoColor(fs)
 	// Validate reaches no platform, so it needs no token: CI checks a
 	// pull request without the production secrets, as terraform
-	// validate needs no variable values.
-	vf := varFlags{readOnly: true}
+	// validate needs no variable values. It still warns of a credential
+	// without a value here (checker): plan, apply and run would need it.
+	vf := varFlags{readOnly: true, checker: true}
 	vf.register(fs)
 	pos, code, ok := parse(fs, args)
 	if !ok {

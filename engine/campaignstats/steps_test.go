@@ -184,7 +184,7 @@ func TestStepFiguresCountExpired(t *testing.T) {
 }
 
 func reasons(n map[string]int) map[string]int {
-	out := map[string]int{"unsubscribed": 0, "left": 0, "back": 0, "until": 0, "frequency_cap": 0, "expired": 0, "forgotten": 0, "not_after": 0, "other": 0}
+	out := map[string]int{"unsubscribed": 0, "bounced": 0, "left": 0, "back": 0, "until": 0, "frequency_cap": 0, "expired": 0, "forgotten": 0, "not_after": 0, "other": 0}
 	for k, v := range n {
 		out[k] = v
 	}

@@ -318,7 +318,7 @@ func secretVar(expr hcl.Expression) string {
 // validates anywhere) is left alone.
 func (l *loader) warnEmptySecret(p *Platform, name string, attr *hcl.Attribute) {
 	vr := p.SecretVars[name]
-	if vr == "" || !slices.Contains(l.cfg.MissingSecrets, vr) {
+	if vr == "" || !slices.Contains(l.cfg.MissingSecrets, vr) || l.opts.QuietCredentials {
 		return
 	}
 	l.warnf(attr.Expr.Range().Ptr(), "Credential without a value",
@@ -349,6 +349,9 @@ func (l *loader) checkNeeds(p *Platform, needs []SettingNeed) {
 		if vr := p.SecretVars[n.Needs]; vr != "" && l.unsetVar(vr) {
 			// The operator gives it where hearth runs; an empty default
 			// lets CI and examples validate without it.
+			if l.opts.QuietCredentials {
+				continue
+			}
 			nr := p.SettingRanges[n.Needs]
 			l.warnf(&nr, "Credential without a value",
 				"%s of %s comes from variable %q, which is not set here, and %s needs it: %s Set %s%s (or give it with -var-file).",

@@ -196,6 +196,13 @@ type Options struct {
 	// outbox list ...): an operator should not need production tokens
 	// to look. Config.MissingSecrets names them.
 	SecretsOptional bool
+	// QuietCredentials leaves out the "Credential without a value"
+	// warnings, for commands that open no platform (test, simulate,
+	// template render, outbox list ...): a secret not set where they
+	// run changes nothing they do, and the warning on each of them
+	// would bury their own output. validate, plan, apply, run and the
+	// other commands that reach platforms keep it.
+	QuietCredentials bool
 	// BaseDir, when set, is where relative paths in the files resolve
 	// (the state's path, a platform's files such as the local
 	// platform's) instead of the directory loaded: hearth plan -live

@@ -172,8 +172,10 @@ func (s *Suite) Check(cfg *config.Config) hcl.Diagnostics {
 				t.variants[p.ID] = pins
 			}
 		}
+		checkIdentities(t, &diags)
 		for _, e := range t.Events {
 			checkEvent(cfg, s.base, e, &diags)
+			checkBounce(t, e, &diags)
 		}
 		for _, x := range t.Expects {
 			checkExpect(cfg, x, &diags)
@@ -321,7 +323,7 @@ func checkEvent(cfg *config.Config, base string, e *Event, diags *hcl.Diagnostic
 	}
 	// The event as simulate reads it: what it rejects is an error here,
 	// at the attribute it is about.
-	ev, err := events.Parse(eventJSON(e, "test", e.At))
+	ev, err := events.Parse(eventJSON(e, "test", e.At, nil))
 	if err != nil {
 		*diags = append(*diags, errorAt(e.attrs.rng("attrs"), "Invalid event", "%s.", strings.TrimPrefix(err.Error(), events.ErrInvalid.Error()+": ")))
 		e.bad = true
@@ -601,10 +603,66 @@ func campaign(cfg *config.Config, name string) *config.Campaign {
 	return nil
 }
 
+// checkIdentities refuses an identity two member blocks of a test give:
+// an identity belongs to one member, and the runtime would give it to
+// the first only.
+func checkIdentities(t *Test, diags *hcl.Diagnostics) {
+	holder := map[string]string{}
+	for _, p := range t.Members {
+		for _, k := range sortedKeys(p.Identities) {
+			id := k + ":" + p.Identities[k]
+			if o, ok := holder[id]; ok && o != p.ID {
+				*diags = append(*diags, errorAt(element(p.attrs.Attributes["identities"].Expr, k), "Identity of two members",
+					"Member %q has %s = %q too: an identity belongs to one member, so hearth would not give it to this one. Give each member their own.", o, k, p.Identities[k]))
+				continue
+			}
+			holder[id] = p.ID
+		}
+	}
+}
+
+// checkBounce warns of an email.bounced of a member the test gives no
+// email address: the runtime records a bounce of the member's address,
+// and with none it records nothing, so bounced = [...] and the skips a
+// bounce makes could never show.
+func checkBounce(t *Test, e *Event, diags *hcl.Diagnostics) {
+	if e.Type != "email.bounced" || e.bad || e.Member == "" || e.Repeat == 0 {
+		return
+	}
+	for _, p := range t.Members {
+		if p.ID == e.Member && p.Identities["email"] != "" {
+			return
+		}
+	}
+	*diags = append(*diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Bounce of no address",
+		Detail: fmt.Sprintf("Member %q has no email address in this test, so this email.bounced records nothing: hearth records a bounce of the member's address (member.identities.email), and skips email to that address only. Give them one: member %q { identities = { email = \"%s@example.org\" } }.",
+			e.Member, e.Member, exampleLocal(e.Member)),
+		Subject: e.TypeRange.Ptr()})
+}
+
+// exampleLocal is a member id made into the local part of an example
+// address: letters, digits, '.', '-' and '_' kept, the rest dropped.
+func exampleLocal(id string) string {
+	var b strings.Builder
+	for _, r := range id {
+		if r == '.' || r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' {
+			b.WriteRune(r)
+		}
+	}
+	if b.Len() == 0 {
+		return "member"
+	}
+	return b.String()
+}
+
 // stream is the test's events as JSON lines in the order they are
 // received (their time, or received), or nil when one of them is wrong.
 func stream(t *Test) []line {
 	var out []line
+	who := map[string]*Member{}
+	for _, p := range t.Members {
+		who[p.ID] = p
+	}
 	for i, e := range t.Events {
 		if e.bad {
 			return nil
@@ -618,7 +676,7 @@ func stream(t *Test) []line {
 				id = fmt.Sprintf("%s-%d", id, n+1)
 			}
 			at := e.At.Add(time.Duration(n) * e.Every)
-			l := line{at: at, happened: at, id: id, json: eventJSON(e, id, at), src: e}
+			l := line{at: at, happened: at, id: id, json: eventJSON(e, id, at, who[e.Member]), src: e}
 			if e.Received != nil && e.Received.After(at) {
 				l.at = *e.Received
 			}
@@ -630,8 +688,14 @@ func stream(t *Test) []line {
 	return out
 }
 
-func eventJSON(e *Event, id string, at time.Time) []byte {
+// eventJSON is event e as hearth run reads it, with the name and
+// identities of p, the member block of its member (nil: none), in its
+// member object.
+func eventJSON(e *Event, id string, at time.Time, p *Member) []byte {
 	obj := map[string]any{"id": id, "type": e.Type, "member": e.Member, "at": at.Format(time.RFC3339Nano)}
+	if p != nil && (p.Name != "" || len(p.Identities) > 0) {
+		obj["member"] = events.Member{ID: e.Member, Name: p.Name, Identities: p.Identities}
+	}
 	if !e.Attrs.IsNull() {
 		if b, err := ctyjson.Marshal(e.Attrs, e.Attrs.Type()); err == nil {
 			obj["attrs"] = json.RawMessage(b)

@@ -154,9 +154,13 @@ func (h *ruleErrors) WithAttrs([]slog.Attr) slog.Handler           { return h }
 func (h *ruleErrors) WithGroup(string) slog.Handler                { return h }
 
 func (h *ruleErrors) Handle(_ context.Context, r slog.Record) error {
-	var rule, at, msg, campaign, step string
+	var rule, at, msg, campaign, step, member, event string
 	r.Attrs(func(a slog.Attr) bool {
 		switch a.Key {
+		case "member":
+			member = a.Value.String()
+		case "event":
+			event = a.Value.String()
 		case "rule":
 			rule = a.Value.String()
 		case "at":
@@ -179,6 +183,14 @@ func (h *ruleErrors) Handle(_ context.Context, r slog.Record) error {
 		if key := "send " + campaign + "." + step; !h.seen[key] {
 			h.seen[key] = true
 			h.lines = append(h.lines, fmt.Sprintf("send error: campaign %s step %s made no message, so nothing was sent: %s", campaign, step, msg))
+		}
+		return nil
+	}
+	if r.Message == runtime.NoAddressBounce {
+		// Check warns of it already; a failure it explains says so too.
+		if key := "bounce " + member; !h.seen[key] {
+			h.seen[key] = true
+			h.lines = append(h.lines, fmt.Sprintf("no address: %s's email.bounced (event %s) recorded no bounce, as they have no email address: give them one in the test's member block, identities = { email = \"...\" }", member, event))
 		}
 		return nil
 	}
@@ -539,6 +551,14 @@ func check(cfg *config.Config, t *Test, x *Expect, m *state.Member, r *replayed,
 		}
 		if !slices.Equal(got, *x.Actions) {
 			fail(a.rng("actions"), "moderation actions", fmt.Sprint(*x.Actions), fmt.Sprint(got), nil).is(*x.Actions, got)
+		}
+	}
+	if x.Bounced != nil {
+		got := m.BouncedList()
+		want := slices.Clone(*x.Bounced)
+		sort.Strings(want)
+		if !slices.Equal(got, want) && (len(got) > 0 || len(want) > 0) {
+			fail(a.rng("bounced"), "email platforms the address bounced at", fmt.Sprint(want), fmt.Sprint(got), nil)
 		}
 	}
 	if x.Unsubscribed != nil {

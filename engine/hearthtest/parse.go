@@ -61,10 +61,14 @@ type Member struct {
 	ID string
 	// Variants pins the A/B variant each campaign's split gives the
 	// member: campaign -> variant.
-	Variants  map[string]string
-	DeclRange hcl.Range
-	IDRange   hcl.Range
-	attrs     attrs
+	Variants map[string]string
+	// Name and Identities go with every event of the member, as
+	// events' member objects carry them: {"id", "name", "identities"}.
+	Name       string
+	Identities map[string]string
+	DeclRange  hcl.Range
+	IDRange    hcl.Range
+	attrs      attrs
 }
 
 // Event is one event block. At is resolved against the test's start.
@@ -104,6 +108,7 @@ type Expect struct {
 	Strikes       *int
 	Actions       *[]string
 	Unsubscribed  *[]string
+	Bounced       *[]string
 	Campaigns     []*ExpectCampaign
 	DeclRange     hcl.Range
 	attrs         attrs
@@ -303,11 +308,40 @@ func decodeMember(b *hcl.Block, spec *config.Block, diags *hcl.Diagnostics) *Mem
 		*diags = append(*diags, errorAt(p.IDRange, "Invalid member", "The member id is %d bytes long; an id has at most %d.", len(p.ID), events.MaxIDLen))
 	}
 	p.Variants = p.attrs.stringMap("variants")
+	if n := p.attrs.str("name"); n != nil {
+		p.Name = *n
+	}
+	p.Identities = p.attrs.stringMap("identities")
+	checkMemberObject(p)
 	if len(content.Attributes) == 0 && !d.HasErrors() {
 		*diags = append(*diags, errorAt(b.DefRange, "Member block sets nothing",
-			"member %q sets nothing: add variants, the A/B variant each campaign's split gives them (`hearth explain test.member`).", p.ID))
+			"member %q sets nothing: add identities (their addresses on platforms, such as their email), name, or variants, the A/B variant each campaign's split gives them (`hearth explain test.member`).", p.ID))
 	}
 	return p
+}
+
+// checkMemberObject refuses a name or identity that the event reader
+// would refuse in an event's member object, at the attribute it is in.
+func checkMemberObject(p *Member) {
+	if p.Name != "" {
+		ev := events.Event{ID: "x", Type: "member.joined", Member: events.Member{ID: "x", Name: p.Name}, At: defaultStart()}
+		if err := ev.Check(); err != nil {
+			p.attrs.errorf("name", "Invalid name", "%s.", strings.TrimPrefix(err.Error(), events.ErrInvalid.Error()+": "))
+		}
+	}
+	expr := p.attrs.Attributes["identities"]
+	for _, k := range sortedKeys(p.Identities) {
+		v := p.Identities[k]
+		ev := events.Event{ID: "x", Type: "member.joined", Member: events.Member{ID: "x", Identities: map[string]string{k: v}}, At: defaultStart()}
+		err := ev.Check()
+		switch {
+		case k == "" || v == "":
+			*p.attrs.diags = append(*p.attrs.diags, errorAt(element(expr.Expr, k), "Invalid identities",
+				"identities maps a platform type to the member's id there, such as { email = \"ann@example.org\" }: neither may be empty."))
+		case err != nil:
+			*p.attrs.diags = append(*p.attrs.diags, errorAt(element(expr.Expr, k), "Invalid identities", "%s.", strings.TrimPrefix(err.Error(), events.ErrInvalid.Error()+": ")))
+		}
+	}
 }
 
 // unheard warns of a member block for a member no event of the test
@@ -512,6 +546,7 @@ func decodeExpect(b *hcl.Block, spec *config.Block, start time.Time, diags *hcl.
 	x.Strikes = a.num("strikes")
 	x.Actions = a.list("actions")
 	x.Unsubscribed = a.list("unsubscribed")
+	x.Bounced = a.list("bounced")
 	cspec := child(spec, "campaign")
 	for _, cb := range content.Blocks {
 		x.Campaigns = append(x.Campaigns, decodeCampaign(cb, cspec, start, diags))
@@ -524,7 +559,7 @@ func decodeExpect(b *hcl.Block, spec *config.Block, start time.Time, diags *hcl.
 	}
 	if checks == 0 && !d.HasErrors() {
 		*diags = append(*diags, errorAt(b.DefRange, "Expectation checks nothing",
-			"expect %q gives nothing to check: add points, tier, badges, segments, attrs, strikes, actions, unsubscribed or a campaign block (`hearth explain test.expect`).", x.Member))
+			"expect %q gives nothing to check: add points, tier, badges, segments, attrs, strikes, actions, unsubscribed, bounced or a campaign block (`hearth explain test.expect`).", x.Member))
 	}
 	return x
 }

@@ -86,6 +86,7 @@ campaign "onboarding" {
 			{Name: "attrs", Kind: config.KindAny, Doc: "Member attributes (member.attrs) and their values; other attributes are not checked.", Example: `{ email = "opted_out" }`},
 			{Name: "strikes", Kind: config.KindNumber, Doc: "The member's live moderation strikes."},
 			{Name: "actions", Kind: config.KindStringList, Doc: "The moderation decisions taken about the member, in order, with their durations.", Example: `["warn", "mute 1h"]`},
+			{Name: "bounced", Kind: config.KindStringList, Doc: "The email platforms the member's address bounced at (member.bounced_from: a hard bounce, email.bounced, not lifted since), in any order, such as \"email.news\"; [] for none. A bounce is of the member's address, so give the member one (the test's member block, identities = { email = \"...\" }): an email.bounced of a member with none records nothing.", Example: `["email.news"]`},
 			{Name: "unsubscribed", Kind: config.KindStringList, Doc: "The email platforms the member is unsubscribed from (member.unsubscribed_from), in any order: \"email.news\", or \"email\" for all of them (an email.unsubscribed naming no platform); [] for none.", Example: `["email.news"]`},
 		},
 		Blocks: []*config.Block{campaign},
@@ -113,17 +114,20 @@ campaign "onboarding" {
 	}
 	member := &config.Block{
 		Type: "member", Labels: []string{"id"},
-		Doc: "What the test sets for a member in place of the rules, from the test's start: the A/B variant of a campaign's split. At most one per member in a test.",
+		Doc: "What the test sets for a member, from the test's start: their identities and name, which every event of theirs carries in its member object as hearth run's events do, and, in place of the rules, the A/B variant of a campaign's split. At most one per member in a test.",
 		Attrs: []config.Attr{
+			{Name: "identities", Kind: config.KindStringMap, Doc: "The member's ids on platforms, by platform type, as events give them in member.identities: email = their address, which email sends go to and which an email.bounced is of. Given with each of the member's events. Two members of a test cannot share one.", Example: `{ email = "lea@example.org" }`},
+			{Name: "name", Kind: config.KindString, Doc: "The member's display name (member.name), given with each of the member's events as an event's member.name is."},
 			{Name: "variants", Kind: config.KindStringMap, Doc: "The A/B variant each campaign's split gives the member: campaign name = variant name. The member's runs of the campaign take it at the split as if the split had chosen it (recorded, counted in the variant's arm, and on to its goto), where hearth run and simulate choose by a stable hash of the member id and the campaign. The campaign must have a split, and the variant be one of its variants. In a campaign with run_key, \"CAMPAIGN[KEY]\" pins the member's run with that key alone, over the campaign's pin: { rsvp = \"short\", \"rsvp[Go Night #43]\" = \"long\" }.", Example: `{ onboarding = "short" }`},
 		},
 		Example: `member "ann" {
-  variants = { onboarding = "short" }
+  identities = { email = "ann@example.org" }
+  variants   = { onboarding = "short" }
 }`,
 	}
 	test := &config.Block{
 		Type: "test", Labels: []string{"name"},
-		Doc: "A rule unit test in a *.hearthtest.hcl file, run by hearth test: timed events, then the state members must be in and how often alerts fired; member blocks pin what the rules would otherwise choose, such as an A/B variant. Each test starts from no members; names are unique in a directory, and a test must have at least one expect or expect_alert block.",
+		Doc: "A rule unit test in a *.hearthtest.hcl file, run by hearth test: timed events, then the state members must be in and how often alerts fired; member blocks give members identities (an email address) and a name, and pin what the rules would otherwise choose, such as an A/B variant. Each test starts from no members; names are unique in a directory, and a test must have at least one expect or expect_alert block.",
 		Attrs: []config.Attr{
 			{Name: "start", Kind: config.KindString, Doc: "The time that offsets such as at = \"1h\" count from: RFC 3339, or a date (its start in UTC).", Default: "2026-01-01T00:00:00Z"},
 		},

@@ -101,6 +101,11 @@ func (r *Runtime) MemberAsOf(m *state.Member, at time.Time, outcomes []state.Out
 		a.field("unsubscribed", note)
 		a.field("unsubscribed_from", note)
 	}
+	if a.changedSince("email.bounced", "email.resubscribed") {
+		note := "as it stands now: an address of the member bounced, or a bounce was lifted, on or after " + dayText(a.today)
+		a.field("bounced", note)
+		a.field("bounced_from", note)
+	}
 	a.joined()
 	a.active()
 	a.left()

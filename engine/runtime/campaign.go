@@ -935,6 +935,10 @@ func (r *Runtime) send(w *work, m *state.Member, c *config.Campaign, run *state.
 		// A member is known on a platform by the id it gave them.
 		if id := m.Identities[plat.Type]; id != "" {
 			target = id
+		} else if st.Send.Channel == "email" {
+			// An address, never the member id: without one there is
+			// none (the outbox dead-letters it, saying so).
+			target = ""
 		}
 	}
 	if st.Send.Target != nil {

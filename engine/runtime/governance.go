@@ -682,7 +682,7 @@ func (r *Runtime) raise(w *work, a *config.Alert, c *config.Community, name stri
 			act.Target = n.Target.Name
 		}
 		if n.Channel == "email" {
-			act.Subject = subject
+			act.Subject = templates.SubjectLine(subject) // a summary may run to lines
 		}
 		w.actions = append(w.actions, act)
 		w.outcomes = append(w.outcomes, state.Outcome{Kind: state.KindAction, Name: act.Kind, Change: "queue", At: now, Rule: "alert." + a.Name, Event: cause, To: act.Target, Detail: act.Key})

@@ -16,12 +16,13 @@ const (
 	SkipCapped    = "frequency_cap" // a full frequency cap, with on_cap = "skip"
 	SkipNotAfter  = "not_after"     // the send's not_after had passed, or a hold would pass it
 	SkipForgotten = "forgotten"     // the run was keyed by a member who was forgotten
+	SkipBounced   = "bounced"       // the member's address bounced (email.bounced) through the send's platform
 	SkipOther     = "other"         // a reason this hearth does not write
 )
 
 // StepSkip reads back the reason of a campaign's "skip" outcome (its
 // detail without the run's key, state.DetailReason): the step and why,
-// SkipUnsubscribed, SkipLeft, SkipUntil, SkipCapped, SkipNotAfter or SkipOther; ok is
+// SkipUnsubscribed, SkipBounced, SkipLeft, SkipUntil, SkipCapped, SkipNotAfter or SkipOther; ok is
 // false when it names no step.
 func StepSkip(reason string) (step, why string, ok bool) {
 	step, text, ok := strings.Cut(reason, ": ")
@@ -37,6 +38,8 @@ func StepSkip(reason string) (step, why string, ok bool) {
 		why = SkipUntil
 	case strings.HasPrefix(text, "not_after ") && strings.HasSuffix(text, " had passed"), strings.Contains(text, ", past not_after "):
 		why = SkipNotAfter
+	case state.IsOutboxSkippedBounced(text):
+		why = SkipBounced
 	default:
 		why = SkipOther
 		if _, unsub := unsubscribedOf(text); unsub {
@@ -88,10 +91,13 @@ func StepFailed(reason string) (step string, ok bool) {
 
 // DeliverySkip is why the outbox skipped a send, by the reason it stored
 // (state.OutboxSkipped*, state.SkippedForgotten): SkipUnsubscribed,
-// SkipLeft, SkipBack, SkipExpired, SkipForgotten or SkipOther.
+// SkipBounced, SkipLeft, SkipBack, SkipExpired, SkipForgotten or SkipOther.
 func DeliverySkip(reason string) string {
 	if reason == state.SkippedForgotten {
 		return SkipForgotten
+	}
+	if state.IsOutboxSkippedBounced(reason) {
+		return SkipBounced
 	}
 	if s := queuedSkip("", "", reason); s != nil {
 		return s.Reason

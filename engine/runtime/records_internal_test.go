@@ -21,7 +21,8 @@ func TestStepRecordReaders(t *testing.T) {
 			"until " + untilText(time.Time{}) + " had passed": SkipUntil,
 			"frequency cap":                                   SkipCapped,
 			"not_after " + untilText(due) + " had passed":     SkipNotAfter,
-			"quiet hours until " + untilText(due) + ", past not_after " + untilText(due): SkipNotAfter,
+			"quiet hours until " + untilText(due) + ", past not_after " + untilText(due):       SkipNotAfter,
+			state.OutboxSkippedBounced("email.news", state.Bounce{At: due, Code: "550 5.1.1"}): SkipBounced,
 			"something new": SkipOther,
 		} {
 			step, why, ok := StepSkip(state.DetailReason(state.RunDetail("hello-2: "+text, key)))
@@ -54,11 +55,12 @@ func TestStepRecordReaders(t *testing.T) {
 		}
 	}
 	for reason, want := range map[string]string{
-		state.OutboxSkippedLeft:                       SkipLeft,
-		state.OutboxSkippedBack:                       SkipBack,
-		state.OutboxSkippedUnsubscribed("email.news"): SkipUnsubscribed,
-		state.SkippedForgotten:                        SkipForgotten,
-		"moderated away":                              SkipOther,
+		state.OutboxSkippedLeft:                                         SkipLeft,
+		state.OutboxSkippedBack:                                         SkipBack,
+		state.OutboxSkippedUnsubscribed("email.news"):                   SkipUnsubscribed,
+		state.SkippedForgotten:                                          SkipForgotten,
+		state.OutboxSkippedBounced("email.news", state.Bounce{At: due}): SkipBounced,
+		"moderated away":                                                SkipOther,
 	} {
 		if got := DeliverySkip(reason); got != want {
 			t.Errorf("DeliverySkip(%q) = %q; want %q", reason, got, want)

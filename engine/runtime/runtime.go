@@ -27,6 +27,7 @@ import (
 	"github.com/hearth-community/hearth/engine/analytics"
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/events"
+	"github.com/hearth-community/hearth/engine/lograte"
 	"github.com/hearth-community/hearth/engine/rules"
 	"github.com/hearth-community/hearth/engine/state"
 	"github.com/hearth-community/hearth/engine/templates"
@@ -39,8 +40,11 @@ const maxDerivedDepth = 4
 
 // Runtime evaluates one configuration snapshot.
 type Runtime struct {
-	cfg       *config.Config
-	log       *slog.Logger
+	cfg *config.Config
+	log *slog.Logger
+	// noAddress holds back repeats of the warning for an email.bounced
+	// of a member without an address, once a minute per platform.
+	noAddress *lograte.Limiter
 	eval      *rules.Evaluator
 	byType    map[string][]*config.Incentive
 	segOrder  []*config.Segment
@@ -267,7 +271,7 @@ func New(cfg *config.Config, log *slog.Logger) *Runtime {
 		log = slog.New(slog.DiscardHandler)
 	}
 	r := &Runtime{
-		cfg: cfg, log: log, eval: rules.NewEvaluator(),
+		cfg: cfg, log: log, eval: rules.NewEvaluator(), noAddress: lograte.New(time.Minute),
 		byType: map[string][]*config.Incentive{}, ranks: map[string]int{}, zones: newZones(cfg.Settings.Timezone),
 		locked: map[string]*config.Tier{}, runs: map[*config.Incentive]*incentiveRun{}, keyIdx: newKeyIndex(), masks: map[*rules.Program][]uint64{},
 		badges:  map[string]*config.Badge{},
@@ -1361,6 +1365,10 @@ func (r *Runtime) subscription(w *work, m *state.Member, ev *events.Event) {
 // the type of every email platform.
 const emailIdentity = "email"
 
+// NoAddressBounce is what is said of an email.bounced that records
+// nothing, its member having no email identity to stop sending to.
+const NoAddressBounce = "email.bounced recorded nothing: the member has no email address (member.identities.email)"
+
 // bounce records an email.bounced on the member: the outbox sent
 // through the platform it names to their address, and the server
 // refused the address for good. Email but transactional email through
@@ -1369,7 +1377,18 @@ func (r *Runtime) bounce(w *work, m *state.Member, ev *events.Event) {
 	p, _ := ev.Attrs["platform"].(string)
 	addr := m.Identities[emailIdentity]
 	if addr == "" {
-		return // no address to stop sending to
+		// No address to stop sending to: the outbox records a bounce only
+		// of an address it sent to, so this one came from elsewhere (a
+		// posted event, a replay) without member.identities.email.
+		key := state.SubscriptionKey(p)
+		if ok, held := r.noAddress.Allow(key, time.Now()); ok {
+			args := []any{"event", ev.ID, "member", m.ID, "platform", key, "fix", "give the event the member's address, as member.identities." + emailIdentity}
+			if held > 0 {
+				args = append(args, "held_back", held)
+			}
+			r.log.Warn(NoAddressBounce, args...)
+		}
+		return
 	}
 	code, _ := ev.Attrs["code"].(string)
 	reply, _ := ev.Attrs["reply"].(string)

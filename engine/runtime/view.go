@@ -86,20 +86,21 @@ func (s *memberState) BadgeCount(name string) int {
 // fillMember writes the rules' whole view of m at now into out, for
 // templates, which may read anything.
 func fillMember(out *rules.Member, m *state.Member, now time.Time, noAttrs map[string]any) {
-	all := memberFields{messages: true, posts: true, reactions: true, badges: true, days: true, unsubscribedFrom: true}
+	all := memberFields{messages: true, posts: true, reactions: true, badges: true, days: true, unsubscribedFrom: true, bouncedFrom: true}
 	fillMemberFields(out, m, now, noAttrs, all)
 }
 
 // memberFields says which of the member view's derived fields some rule
 // reads: those cost a map lookup or a loop each, on every bind.
 type memberFields struct {
-	messages, posts, reactions, badges, days, unsubscribedFrom bool
+	messages, posts, reactions, badges, days, unsubscribedFrom, bouncedFrom bool
 }
 
 // or is the fields either reads.
 func (f memberFields) or(g memberFields) memberFields {
 	return memberFields{messages: f.messages || g.messages, posts: f.posts || g.posts, reactions: f.reactions || g.reactions,
-		badges: f.badges || g.badges, days: f.days || g.days, unsubscribedFrom: f.unsubscribedFrom || g.unsubscribedFrom}
+		badges: f.badges || g.badges, days: f.days || g.days, unsubscribedFrom: f.unsubscribedFrom || g.unsubscribedFrom,
+		bouncedFrom: f.bouncedFrom || g.bouncedFrom}
 }
 
 // fieldsRead are the derived member fields the programs read.
@@ -123,6 +124,8 @@ func fieldsRead(ps []*rules.Program) memberFields {
 				f.days = true
 			case "unsubscribed_from":
 				f.unsubscribedFrom = true
+			case "bounced_from":
+				f.bouncedFrom = true
 			}
 		}
 		// Functions such as count() read the member state, not the view.
@@ -138,10 +141,13 @@ func fillMemberFields(out *rules.Member, m *state.Member, now time.Time, noAttrs
 		JoinedAt: m.JoinedAt, LastActiveAt: m.LastActiveAt, Left: m.Left, LeftAt: m.LeftAt,
 		Points: m.Points, PointsEarned: m.PointsEarned,
 		Referrals: m.Referrals, Tier: m.Tier.Name, TierRank: m.Tier.Rank, Strikes: m.Strikes,
-		Attrs: m.Attrs, Unsubscribed: len(m.Unsubscribed) > 0,
+		Attrs: m.Attrs, Unsubscribed: len(m.Unsubscribed) > 0, Bounced: len(m.Bounced) > 0,
 	}
 	if f.unsubscribedFrom {
 		out.UnsubscribedFrom = m.UnsubscribedList()
+	}
+	if f.bouncedFrom {
+		out.BouncedFrom = m.BouncedList()
 	}
 	if f.days {
 		out.DaysSinceJoined, out.DaysSinceActive = rules.DaysBetween(m.JoinedAt, now), rules.DaysBetween(m.LastActiveAt, now)
@@ -197,7 +203,8 @@ func changeKeys(p *rules.Program) []string {
 			keys = append(keys, "joined")
 		case "left", "left_at", "days_since_left":
 			keys = append(keys, "left")
-		case "unsubscribed", "unsubscribed_from":
+		case "unsubscribed", "unsubscribed_from", "bounced", "bounced_from":
+			// A bounce, and what lifts one, mark the same key.
 			keys = append(keys, "unsubscribed")
 		case "referrals", "strikes":
 			keys = append(keys, f)

@@ -694,11 +694,19 @@ func OutboxSkippedUnsubscribed(from string) string {
 // because its address bounced (a hard bounce, email.bounced) through
 // its platform ("email.news").
 func OutboxSkippedBounced(platform string, b Bounce) string {
-	why := "the address bounced at " + platform
+	why := skippedBounced + platform
 	if b.Code != "" {
 		why += " (" + b.Code + ")"
 	}
 	return why + " on " + b.At.UTC().Format("2006-01-02") + "; email.resubscribed or a new address lifts it"
+}
+
+const skippedBounced = "the address bounced at "
+
+// IsOutboxSkippedBounced reports whether reason is an
+// OutboxSkippedBounced one, stored by the outbox or a campaign's skip.
+func IsOutboxSkippedBounced(reason string) bool {
+	return strings.HasPrefix(reason, skippedBounced)
 }
 
 // OutboxSkippedFrom reads back what an OutboxSkippedUnsubscribed reason
@@ -1050,6 +1058,11 @@ func (m *Member) LiftBounces(key string, t time.Time, identity string) bool {
 	}
 	return changed
 }
+
+// BouncedList is the keys of Member.Bounced in order: what rules see as
+// member.bounced_from. A bounce of an address the member no longer has
+// is lifted when the new one comes (LiftBounces), so each is of theirs.
+func (m *Member) BouncedList() []string { return sortedKeys(m.Bounced) }
 
 // UnsubscribedList is the keys of Member.Unsubscribed in order: what rules
 // see as member.unsubscribed_from.

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -242,6 +243,7 @@ func (r *Renderer) RenderTo(t *config.Template, m *rules.Member, event map[strin
 		}
 		*p.out = s
 	}
+	msg.Subject = SubjectLine(msg.Subject)
 	return msg, nil
 }
 
@@ -290,6 +292,40 @@ func evalText(t *config.Template, part, loc string, expr hcl.Expression, ectx *h
 		return "", fmt.Errorf("template %s %s (%s) did not give text", t.Name, part, loc)
 	}
 	return v.AsString(), nil
+}
+
+// SubjectLine is an email subject made one line: each run of line
+// breaks and other control characters (a tab, an escape, U+0085, U+2028,
+// U+2029) becomes one space, and the white space at either end is cut.
+// A member's name with a line break in it, or a heredoc's last line
+// break, then gives a subject that goes, where the mailer would refuse
+// it (platform.CheckMail: a line break in a header could add one), and
+// template render, simulate and the outbox all show what is sent.
+func SubjectLine(s string) string {
+	if !strings.ContainsFunc(s, breaksLine) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	gap := false
+	for _, r := range s {
+		if breaksLine(r) {
+			gap = true
+			continue
+		}
+		if gap {
+			b.WriteByte(' ')
+			gap = false
+		}
+		b.WriteRune(r)
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// breaksLine reports whether r has no place in a one-line header: a
+// control character, or a line or paragraph separator.
+func breaksLine(r rune) bool {
+	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029'
 }
 
 func (r *Renderer) context(m *rules.Member, event map[string]any, community *rules.Community, now time.Time) (*hcl.EvalContext, error) {
@@ -341,6 +377,7 @@ func memberValue(m *rules.Member) cty.Value {
 		"badges": cty.NumberIntVal(int64(m.Badges)), "tier": cty.StringVal(m.Tier), "tier_rank": cty.NumberIntVal(int64(m.TierRank)),
 		"strikes": cty.NumberIntVal(int64(m.Strikes)), "attrs": cty.ObjectVal(attrs),
 		"unsubscribed": cty.BoolVal(m.Unsubscribed), "unsubscribed_from": stringList(m.UnsubscribedFrom),
+		"bounced": cty.BoolVal(m.Bounced), "bounced_from": stringList(m.BouncedFrom),
 		// The name, until RenderTo's platform gives a mention: quoted
 		// as the name is, since members set it.
 		config.MemberMention: cty.StringVal(m.Name),

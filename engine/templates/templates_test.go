@@ -215,3 +215,36 @@ func TestNowHintForTimeFunctions(t *testing.T) {
 // strconvQuote quotes s as an HCL template string: quotes inside its
 // ${ } need no escaping.
 func strconvQuote(s string) string { return `"` + s + `"` }
+
+// A subject is one line whatever members put in their names: each run of
+// line breaks and control characters is a space, and the ends are cut,
+// so the mailer (which refuses a line break in a header) sends what
+// render shows. The text keeps its lines, and the member's bounce
+// reads in templates as in rules.
+func TestSubjectIsOneLine(t *testing.T) {
+	cfg, tpl := loadTemplate(t, `
+template "t" {
+  text    = { en = "Hi ${member.name}%{ if member.bounced } (bounced at ${join(", ", member.bounced_from)})%{ endif }" }
+  subject = { en = <<-EOT
+    Welcome ${member.name}
+    EOT
+  }
+}`)
+	r := New(cfg)
+	name := "Ann\r\nBcc: all@example.org\x1b[2J\u2028x\t"
+	msg, err := r.Render(tpl, &rules.Member{Name: name, Bounced: true, BouncedFrom: []string{"email.news"}}, nil, nil, time.Time{}, Plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "Welcome Ann Bcc: all@example.org [2J x"; msg.Subject != want {
+		t.Errorf("subject %q; want %q", msg.Subject, want)
+	}
+	if want := "Hi " + name + " (bounced at email.news)"; msg.Text != want {
+		t.Errorf("text %q; want %q", msg.Text, want)
+	}
+	for in, want := range map[string]string{"": "", "Hello": "Hello", " Hello ": " Hello ", "\nHello\n": "Hello", "a\r\n\r\nb": "a b", "a\u0085b": "a b"} {
+		if got := SubjectLine(in); got != want {
+			t.Errorf("SubjectLine(%q) = %q; want %q", in, got, want)
+		}
+	}
+}

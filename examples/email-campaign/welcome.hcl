@@ -15,11 +15,12 @@ campaign "welcome_series" {
   # member.identities.email); a member without one gets a dead letter in
   # the outbox saying so, and the series goes on for the others.
   enter_on = "member.joined"
-  # No email reaches an unsubscribed member anyway; stop_when also ends
-  # their run at once, so it counts as "exited" in hearth campaign show
-  # rather than running on to "finished". It is stop_when, not
-  # exit_when: exit_when is the goal, and an unsubscribe is no success.
-  stop_when     = "member.unsubscribed"
+  # No email reaches an unsubscribed member anyway, nor an address that
+  # bounced; stop_when also ends their run at once, so it counts as
+  # "exited" in hearth campaign show rather than running on to
+  # "finished". It is stop_when, not exit_when: exit_when is the goal,
+  # and an unsubscribe or a bounce is no success.
+  stop_when     = "member.unsubscribed || member.bounced"
   frequency_cap = "1/24h"
 
   quiet_hours {

@@ -114,3 +114,33 @@ test "an unsubscribe at night ends the series before the held welcome" {
     }
   }
 }
+
+# A hard bounce of the member's address (the outbox records
+# email.bounced as the email dead-letters) ends the series too, as
+# exited. A bounce is of an address, so the test gives the member one.
+test "a bounce ends the series, as no success" {
+  member "dee" {
+    identities = { email = "dee@example.org" }
+  }
+  event "member.joined" {
+    member = "dee"
+    at     = "1h"
+  }
+  event "email.bounced" {
+    member = "dee"
+    at     = "1d"
+    attrs = {
+      platform = "email.news"
+      code     = "550 5.1.1"
+    }
+  }
+  expect "dee" {
+    at      = "30d"
+    bounced = ["email.news"]
+    campaign "welcome_series" {
+      status = "done"
+      ended  = "exited"
+      sent   = ["welcome"]
+    }
+  }
+}
