@@ -16,6 +16,7 @@ const (
 	SkipCapped    = "frequency_cap" // a full frequency cap, with on_cap = "skip"
 	SkipNotAfter  = "not_after"     // the send's not_after had passed, or a hold would pass it
 	SkipForgotten = "forgotten"     // the run was keyed by a member who was forgotten
+	SkipStopped   = "stopped"       // the run was stopped by hearth campaign stop while the send waited
 	SkipOther     = "other"         // a reason this hearth does not write
 )
 
@@ -88,10 +89,14 @@ func StepFailed(reason string) (step string, ok bool) {
 
 // DeliverySkip is why the outbox skipped a send, by the reason it stored
 // (state.OutboxSkipped*, state.SkippedForgotten): SkipUnsubscribed,
-// SkipLeft, SkipBack, SkipExpired, SkipForgotten or SkipOther.
+// SkipLeft, SkipBack, SkipExpired, SkipForgotten, SkipStopped or
+// SkipOther.
 func DeliverySkip(reason string) string {
-	if reason == state.SkippedForgotten {
+	switch reason {
+	case state.SkippedForgotten:
 		return SkipForgotten
+	case state.OutboxSkippedStopped:
+		return SkipStopped
 	}
 	if s := queuedSkip("", "", reason); s != nil {
 		return s.Reason
