@@ -132,7 +132,7 @@ platform "discourse" "forum" {
 		// refuses a name no community block on it has.
 		CommunitySetting: "community",
 		// Creating that community adopts the forum (single.Block.Adopt).
-		Adopts: []string{"community"},
+		Adopts: map[string]string{"community": "the forum at url, as the community block the community setting names: hearth cannot create or delete a forum"},
 		Attrs: []config.Attr{
 			{Name: "url", Kind: config.KindSetting, Required: true, Doc: "The forum's address, such as \"https://forum.example.org\"."},
 			{Name: "api_key", Kind: config.KindSetting, Required: true, Secret: true, Doc: "An admin API key (Admin > API > New key, scope \"global\" or the routes hearth uses), sent as the Api-Key header."},

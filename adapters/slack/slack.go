@@ -145,7 +145,7 @@ platform "slack" "main" {
 		// refuses a name no community block on it has.
 		CommunitySetting: "community",
 		// Creating that community adopts the workspace (single.Block.Adopt).
-		Adopts: []string{"community"},
+		Adopts: map[string]string{"community": "the workspace team_id names, as the community block the community setting names: an app cannot create or delete a workspace"},
 		Attrs: []config.Attr{
 			{Name: "token", Kind: config.KindSetting, Required: true, Secret: true, Doc: "The app's bot token (xoxb-...). Scopes: " + strings.Join(Scopes(), ", ") + " (im:history: a direct message looks for its key among the conversation's latest messages, and message.im events need it; reactions:read: reaction events)."},
 			{Name: "signing_secret", Kind: config.KindSetting, Secret: true, Doc: "The app's signing secret; requests to the Events API endpoint must carry a valid X-Slack-Signature made with it."},

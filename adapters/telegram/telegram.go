@@ -117,7 +117,7 @@ import {
 		},
 		OneChannel: "a Telegram community has one channel, the group itself",
 		// Creating that channel takes the group as it (applyChannel).
-		Adopts: []string{"channel"},
+		Adopts: map[string]string{"channel": "the group itself, as its community's one channel block: a group has no channels of its own, and a bot cannot create one"},
 		// Messages go without a parse mode, but Telegram still makes
 		// "@username" in plain text a mention that notifies the user.
 		AtMentions: true,

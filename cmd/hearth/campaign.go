@@ -21,7 +21,7 @@ import (
 )
 
 const campaignUsage = `Usage: hearth campaign show [-json] NAME [DIR]
-       hearth campaign stop [-member ID] [-key KEY] [-drop] [-dry-run] [-auto-approve] [-url URL] NAME [DIR]
+       hearth campaign stop [-member ID] [-key KEY] [-keep-pending | -drop] [-dry-run] [-auto-approve] [-url URL] NAME [DIR]
 
 show: how a campaign is doing, from the stored members: how many entered,
 where the running ones wait (and how many of them have their step's send
@@ -30,7 +30,7 @@ held back by quiet hours or a frequency cap: the held column, "held" in
 runs ended (goal: exit_when held; exited: stop_when held, no success;
 finished; left; stopped), the messages those runs queued and what the
 outbox made of them: delivered, pending, skipped at delivery (expired,
-unsubscribed meanwhile ...), dead, or no longer kept (queued is not
+unsubscribed meanwhile, run stopped ...), dead, or no longer kept (queued is not
 delivered; -json keeps the count of queued ones as "sends", with
 "delivered", "pending", "skipped_at_delivery" and "dead" beside it).
 Goal rates are of every run entered, those still running counted as not
@@ -70,7 +70,8 @@ goal while it waited for the step did not), messages queued ("sends" in
 pending in the outbox, skipped (at the step, or by the outbox at
 delivery; why: unsubscribed, left, came back, past its until, a
 frequency cap, expired: not delivered within the campaign's
-expire_after of its time), held back at least once by quiet hours or a frequency
+expire_after of its time, stopped: its run was stopped by campaign stop
+while it waited), held back at least once by quiet hours or a frequency
 cap (at the step, or by the outbox at delivery, quiet hours decided
 again when the send is due: those still waiting "held_at_delivery" in
 -json, those delivered after it "delivered_after_hold", as their sent
@@ -93,21 +94,26 @@ stop_when rule (hearth explain campaign). In a
 campaign with run_key that is every run of the member; -key ends only
 the run with that key (-key 'Go Night #43'), and without -member every
 member's run with that key: a meetup cancelled, in one command.
+The stopped runs' sends still pending in the outbox (those queued for
+the member, campaign and run key since the run entered: a reminder
+waiting for its evening, one held by quiet hours) do not go out either:
+the stop marks them skipped, with the reason "its campaign run was
+stopped (hearth campaign stop) before it was sent", and says how many
+(campaign show counts them as skipped, stopped). -keep-pending leaves
+them to go out as queued (keep_pending=true through the daemon); -drop
+removes them instead, leaving no record (drop=true). Sent, dead and
+skipped entries stay as they are, and so does a send being delivered at
+that moment: it goes out and is kept as sent (the count of those is
+said too).
 -dry-run lists the runs the stop would end (member, key, step, entered)
-and changes nothing. A stop of every member's runs (no -member) lists
-them too, the first 20, and asks for 'yes' first; -auto-approve skips
-the question, for scripts. While
-'hearth run' serves the state, the stop goes through it
-(POST /v1/campaigns/NAME/stop, and GET on it for the list;
-HEARTH_API_TOKEN is sent when set): it
-finds a daemon on this machine by itself, and -url names one anywhere
-(another host, or replicas sharing PostgreSQL behind one address). Sends
-already in the outbox stay there (drop one with 'hearth outbox drop'):
--drop also drops the stopped runs' sends still pending, those queued for
-the member, campaign and run key since the run entered, and says how
-many (drop=true through the daemon). Sent, dead and skipped entries stay,
-and so does a send being delivered at that moment: it goes out and is
-kept as sent (the count of those is said too).
+and how many of their sends are pending in the outbox, and changes
+nothing. A stop of every member's runs (no -member) lists them too, the
+first 20, and asks for 'yes' first; -auto-approve skips the question,
+for scripts. While 'hearth run' serves the state, the stop goes through
+it (POST /v1/campaigns/NAME/stop, and GET on it for the list, with
+"pending_sends"; HEARTH_API_TOKEN is sent when set): it finds a daemon
+on this machine by itself, and -url names one anywhere (another host,
+or replicas sharing PostgreSQL behind one address).
 A stop ends runs and holds nothing: members who trigger the campaign
 afterwards still enter it (one who joins a second later gets the
 welcome), and those stopped enter it again as its reentry allows
@@ -127,10 +133,10 @@ Examples:
   hearth campaign show onboarding examples/quickstart
   hearth campaign show -json winback . | jq '.variants'
   hearth campaign stop -member u07 onboarding examples/quickstart
-  hearth campaign stop -drop -member u07 onboarding examples/quickstart
+  hearth campaign stop -keep-pending -member u07 onboarding examples/quickstart   # its queued message still goes
   hearth campaign stop -auto-approve winback .
   hearth campaign stop -dry-run -key 'Go Night #43' rsvp examples/meetup-invitations
-  hearth campaign stop -drop -key 'Go Night #43' rsvp examples/meetup-invitations
+  hearth campaign stop -key 'Go Night #43' rsvp examples/meetup-invitations
   hearth campaign stop -url https://hearth.example.org -member u07 winback
 `
 
@@ -147,7 +153,8 @@ func runCampaign(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "campaign stop", campaignUsage)
 	member := fs.String("member", "", "Stop only this member's run.")
 	key := fs.String("key", "", "Stop only the runs with this key, in a campaign with run_key.")
-	drop := fs.Bool("drop", false, "Also drop the stopped runs' sends still pending in the outbox.")
+	drop := fs.Bool("drop", false, "Drop the stopped runs' sends still pending in the outbox, leaving no record of them, rather than mark them skipped.")
+	keep := fs.Bool("keep-pending", false, "Leave the stopped runs' sends still pending in the outbox to go out as queued, rather than mark them skipped.")
 	daemonURL := fs.String("url", "", "Ask a running daemon at this address instead of writing the store.")
 	dryRun := fs.Bool("dry-run", false, "List the runs the stop would end (member, key, step, entered), and change nothing.")
 	auto := autoApprove(fs, "Without -member: stop every member's runs without asking for confirmation (else the answer is read from standard input, a terminal or a pipe).")
@@ -161,11 +168,20 @@ func runCampaign(ctx context.Context, s *stdio, args []string) int {
 	if !ok {
 		return 1
 	}
-	ask := stopAsk{member: *member, key: *key, dryRun: *dryRun, auto: *auto}
+	if *drop && *keep {
+		return argError(s, "campaign stop", "-drop and -keep-pending ask for opposite things: give one")
+	}
+	ask := stopAsk{member: *member, key: *key, dryRun: *dryRun, auto: *auto, pending: skipPending}
+	switch {
+	case *drop:
+		ask.pending = dropPending
+	case *keep:
+		ask.pending = keepPending
+	}
 	if *daemonURL != "" {
 		// The daemon knows its campaigns; the directory, if given, is
 		// not read (it may be on another machine).
-		return stopViaDaemon(ctx, s, *daemonURL, nil, name, ask, *drop)
+		return stopViaDaemon(ctx, s, *daemonURL, nil, name, ask)
 	}
 	cfg, ok := loadConfig(s, dir, vf)
 	if !ok {
@@ -188,7 +204,7 @@ func runCampaign(ctx context.Context, s *stdio, args []string) int {
 	}
 	if lock == nil {
 		fmt.Fprintf(s.err, "hearth run (pid %d) serves this state: the stop goes through its API at %s.\n", a.PID, a.URL)
-		return stopViaDaemon(ctx, s, a.URL, c, name, ask, *drop)
+		return stopViaDaemon(ctx, s, a.URL, c, name, ask)
 	}
 	defer lock.release()
 	store, err := openStore(ctx, cfg)
@@ -207,7 +223,14 @@ func runCampaign(ctx context.Context, s *stdio, args []string) int {
 			fmt.Fprintf(s.err, "hearth campaign stop: %v\n", err)
 			return 1
 		}
-		if code, goOn := ask.settle(ctx, s, name, runs); !goOn {
+		pending := -1 // not known: a store that keeps no outbox
+		if sel, ok := store.(state.OutboxSelector); ok {
+			if pending, err = state.CountRunSends(ctx, sel, runs); err != nil {
+				fmt.Fprintf(s.err, "hearth campaign stop: %v\n", err)
+				return 1
+			}
+		}
+		if code, goOn := ask.settle(ctx, s, name, runs, pending); !goOn {
 			return code
 		}
 	}
@@ -272,37 +295,112 @@ func runCampaign(ctx context.Context, s *stdio, args []string) int {
 		return 1
 	}
 	printStopped(s, stopAfterOf(c), name, *member, *key, stopped, len(outs))
-	if !*drop {
-		return 0
-	}
 	// After the commit: the runs have ended, so nothing queues a send of
 	// theirs again, and a failure here leaves them stopped all the same.
-	dropped, err := dropRunSends(ctx, store, runs)
+	res, err := settleRunSends(ctx, store, runs, ask.pending)
 	if err != nil {
-		fmt.Fprintf(s.err, "hearth campaign stop: the runs are stopped, but dropping their sends: %v\n", err)
+		fmt.Fprintf(s.err, "hearth campaign stop: the runs are stopped, but %s their sends: %v\n", ask.pending.doing(), err)
 		return 1
 	}
-	printDropped(s, dropped)
+	printSettled(s, res)
 	return 0
 }
 
-// dropRunSends drops the stopped runs' pending sends from the store's
-// outbox, as hearth outbox drop would one by one.
-func dropRunSends(ctx context.Context, store state.Store, runs []state.StoppedRun) (state.Dropped, error) {
-	sel, ok := store.(state.OutboxSelector)
-	dr, ok2 := store.(state.PendingDropper)
-	if !ok || !ok2 {
-		return state.Dropped{}, errors.New("this state store keeps no outbox")
+// pendingMode is what a stop does with the stopped runs' sends still
+// pending in the outbox. A stopped campaign sends nothing more, as a
+// marketer expects of a stop: by default they are skipped, kept as
+// skipped entries with the reason, so campaign show and the outbox
+// still tell of them.
+type pendingMode int
+
+const (
+	skipPending pendingMode = iota // marked skipped (state.OutboxSkippedStopped)
+	keepPending                    // -keep-pending: left to go out
+	dropPending                    // -drop: removed, no record left
+)
+
+// preview says what the stop would do with the runs' n pending sends.
+func (m pendingMode) preview(n int) string {
+	sends := plural(n, "send", "sends")
+	is := map[bool]string{true: "is", false: "are"}[n == 1]
+	switch {
+	case n == 0:
+		return "None of their sends is pending in the outbox."
+	case m == keepPending:
+		return fmt.Sprintf("%s of these runs %s pending in the outbox: -keep-pending leaves them to go out.", sends, is)
+	case m == dropPending:
+		return fmt.Sprintf("%s of these runs %s pending in the outbox: -drop would drop them, leaving no record.", sends, is)
 	}
-	return state.DropRunSends(ctx, sel, dr, runs, time.Now())
+	return fmt.Sprintf("%s of these runs %s pending in the outbox: the stop would mark them skipped, so they do not go out (-keep-pending leaves them to go out).", sends, is)
 }
 
-// printDropped says how many pending sends -drop dropped, and how many
-// it left because they were going out at that moment.
-func printDropped(s *stdio, n state.Dropped) {
-	fmt.Fprintf(s.out, "Dropped %s pending in the outbox.\n", plural(n.Dropped, "send", "sends"))
-	if n.GoingOut > 0 {
-		fmt.Fprintf(s.out, "%s going out at that moment %s sent and kept as sent.\n", plural(n.GoingOut, "send", "sends"), map[bool]string{true: "was", false: "were"}[n.GoingOut == 1])
+// doing names what the mode does to the sends, for an error.
+func (m pendingMode) doing() string {
+	switch m {
+	case keepPending:
+		return "counting"
+	case dropPending:
+		return "dropping"
+	}
+	return "skipping"
+}
+
+// settled is what a stop did with the stopped runs' pending sends:
+// skipped, kept or dropped (by its mode), and those going out at that
+// moment, which are sent and kept as sent.
+type settled struct {
+	mode     pendingMode
+	n        int
+	goingOut int
+}
+
+// settleRunSends does what mode says with the stopped runs' pending
+// sends in the store's outbox. A store that keeps no outbox has none to
+// skip or keep; -drop there is an error, as it asks for what cannot be.
+func settleRunSends(ctx context.Context, store state.Store, runs []state.StoppedRun, mode pendingMode) (settled, error) {
+	out := settled{mode: mode}
+	sel, hasOutbox := store.(state.OutboxSelector)
+	switch mode {
+	case dropPending:
+		dr, ok := store.(state.PendingDropper)
+		if !hasOutbox || !ok {
+			return out, errors.New("this state store keeps no outbox")
+		}
+		n, err := state.DropRunSends(ctx, sel, dr, runs, time.Now())
+		out.n, out.goingOut = n.Dropped, n.GoingOut
+		return out, err
+	case keepPending:
+		if !hasOutbox {
+			return out, nil
+		}
+		n, err := state.CountRunSends(ctx, sel, runs)
+		out.n = n
+		return out, err
+	}
+	sk, ok := store.(state.PendingSkipper)
+	if !hasOutbox || !ok {
+		return out, nil
+	}
+	n, err := state.SkipRunSends(ctx, sel, sk, runs, time.Now())
+	out.n, out.goingOut = n.Skipped, n.GoingOut
+	return out, err
+}
+
+// printSettled says what the stop did with the stopped runs' pending
+// sends, and how many it left because they were going out at that
+// moment.
+func printSettled(s *stdio, r settled) {
+	sends := plural(r.n, "send", "sends")
+	switch r.mode {
+	case keepPending:
+		fmt.Fprintf(s.out, "Kept %s pending in the outbox: %s out as queued (-keep-pending).\n", sends, map[bool]string{true: "it goes", false: "they go"}[r.n == 1])
+	case dropPending:
+		fmt.Fprintf(s.out, "Dropped %s pending in the outbox.\n", sends)
+	default:
+		fmt.Fprintf(s.out, "Skipped %s pending in the outbox: nothing more goes out for the stopped runs (-keep-pending would have left them to go out).\n", sends)
+	}
+	if r.goingOut > 0 {
+		fmt.Fprintf(s.out, "%s going out at that moment %s sent and kept as sent.\n", plural(r.goingOut, "send", "sends"), map[bool]string{true: "was", false: "were"}[r.goingOut == 1])
 	}
 }
 
@@ -678,6 +776,7 @@ func skipReasons(by map[string]int) string {
 		{runtime.SkipNotAfter, "past its not_after"},
 		{runtime.SkipExpired, "expired (expire_after)"},
 		{runtime.SkipForgotten, "run of a forgotten member"},
+		{runtime.SkipStopped, "run stopped (campaign stop)"},
 		{runtime.SkipOther, "other"},
 	} {
 		if n := by[r.key]; n > 0 {
@@ -781,6 +880,7 @@ func suggestOrList(name string, names []string, what string) string {
 type stopAsk struct {
 	member, key  string
 	dryRun, auto bool
+	pending      pendingMode
 }
 
 // needsList reports whether the runs are listed before the stop.
@@ -789,10 +889,11 @@ func (a stopAsk) needsList() bool { return a.dryRun || (a.member == "" && !a.aut
 // stopSample is how many runs the question shows; -dry-run lists all.
 const stopSample = 20
 
-// settle lists runs, the runs the stop would end, and with -dry-run
-// stops there; otherwise it asks. goOn is false when the stop must not
-// happen, with code the exit code.
-func (a stopAsk) settle(ctx context.Context, s *stdio, name string, runs []state.StoppedRun) (code int, goOn bool) {
+// settle lists runs, the runs the stop would end, with what it would do
+// with their pending sends (pending of them; -1 when not known), and
+// with -dry-run stops there; otherwise it asks. goOn is false when the
+// stop must not happen, with code the exit code.
+func (a stopAsk) settle(ctx context.Context, s *stdio, name string, runs []state.StoppedRun, pending int) (code int, goOn bool) {
 	if len(runs) == 0 {
 		if a.dryRun {
 			what := name
@@ -829,11 +930,18 @@ func (a stopAsk) settle(ctx context.Context, s *stdio, name string, runs []state
 	if n := len(runs) - len(shown); n > 0 {
 		fmt.Fprintf(s.out, "... and %d more (-dry-run lists them all).\n", n)
 	}
+	if pending >= 0 {
+		fmt.Fprintf(s.out, "\n%s\n", a.pending.preview(pending))
+	}
 	if a.dryRun {
 		fmt.Fprintln(s.out, "\n-dry-run: nothing was changed.")
 		return 0, false
 	}
-	if !confirm(ctx, s, "campaign stop", "Do you want to stop these runs? Nothing more is sent for them. Only 'yes' will be accepted.", "nothing was stopped", " (or -dry-run to list what it would stop)") {
+	question := "Do you want to stop these runs? Nothing more is sent for them. Only 'yes' will be accepted."
+	if a.pending == keepPending {
+		question = "Do you want to stop these runs? Their sends already in the outbox still go out. Only 'yes' will be accepted."
+	}
+	if !confirm(ctx, s, "campaign stop", question, "nothing was stopped", " (or -dry-run to list what it would stop)") {
 		return 1, false
 	}
 	fmt.Fprintln(s.out)
@@ -844,7 +952,7 @@ func (a stopAsk) settle(ctx context.Context, s *stdio, name string, runs []state
 // its batches, as it would write over a change made to the store; the
 // runs it would stop come first from GET on the same route when they
 // are listed (-dry-run, or to ask).
-func stopViaDaemon(ctx context.Context, s *stdio, base string, c *config.Campaign, name string, ask stopAsk, drop bool) int {
+func stopViaDaemon(ctx context.Context, s *stdio, base string, c *config.Campaign, name string, ask stopAsk) int {
 	member, key := ask.member, ask.key
 	endpoint := strings.TrimRight(base, "/") + "/v1/campaigns/" + url.PathEscape(name) + "/stop"
 	q := url.Values{}
@@ -868,6 +976,7 @@ func stopViaDaemon(ctx context.Context, s *stdio, base string, c *config.Campaig
 				Step      string    `json:"step"`
 				EnteredAt time.Time `json:"entered_at"`
 			} `json:"runs"`
+			PendingSends *int `json:"pending_sends"` // nil from a daemon that predates it
 		}
 		if !callDaemon(ctx, s, "campaign stop", "GET", preview, &body) {
 			return 1
@@ -876,12 +985,19 @@ func stopViaDaemon(ctx context.Context, s *stdio, base string, c *config.Campaig
 		for _, r := range body.Runs {
 			runs = append(runs, state.StoppedRun{Member: r.Member, Campaign: name, Key: r.Key, Step: r.Step, EnteredAt: r.EnteredAt})
 		}
-		if code, goOn := ask.settle(ctx, s, name, runs); !goOn {
+		pending := -1
+		if body.PendingSends != nil {
+			pending = *body.PendingSends
+		}
+		if code, goOn := ask.settle(ctx, s, name, runs, pending); !goOn {
 			return code
 		}
 	}
-	if drop {
+	switch ask.pending {
+	case dropPending:
 		q.Set("drop", "true")
+	case keepPending:
+		q.Set("keep_pending", "true")
 	}
 	if len(q) > 0 {
 		endpoint += "?" + q.Encode()
@@ -889,6 +1005,8 @@ func stopViaDaemon(ctx context.Context, s *stdio, base string, c *config.Campaig
 	var body struct {
 		Stopped      int    `json:"stopped"`
 		Runs         int    `json:"runs"`
+		Skipped      *int   `json:"skipped"`
+		Kept         *int   `json:"kept"`
 		Dropped      *int   `json:"dropped"`
 		GoingOut     int    `json:"going_out"`
 		Paused       bool   `json:"paused"`
@@ -906,14 +1024,20 @@ func stopViaDaemon(ctx context.Context, s *stdio, base string, c *config.Campaig
 		after.enter, after.block = local.enter, local.block
 	}
 	printStopped(s, after, name, member, key, body.Stopped, body.Runs)
-	if drop && body.Dropped == nil {
-		// An older daemon ignores drop=true: say so rather than claim 0.
+	// An older daemon ignores what it does not know: say so rather than
+	// claim 0.
+	n := map[pendingMode]*int{skipPending: body.Skipped, keepPending: body.Kept, dropPending: body.Dropped}[ask.pending]
+	switch {
+	case n == nil && ask.pending == dropPending:
 		fmt.Fprintln(s.err, "hearth campaign stop: the daemon did not drop the sends (it predates drop=true); drop them with 'hearth outbox drop'.")
 		return 1
+	case n == nil && ask.pending == skipPending:
+		fmt.Fprintln(s.err, "hearth campaign stop: the daemon did not skip the stopped runs' pending sends (it predates skipping them), so they still go out; drop them with 'hearth outbox drop' ('hearth outbox list -status pending' lists them).")
+		return 1
+	case n == nil:
+		return 0 // kept, as an older daemon keeps them
 	}
-	if drop {
-		printDropped(s, state.Dropped{Dropped: *body.Dropped, GoingOut: body.GoingOut})
-	}
+	printSettled(s, settled{mode: ask.pending, n: *n, goingOut: body.GoingOut})
 	return 0
 }
 

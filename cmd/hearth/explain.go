@@ -32,7 +32,9 @@ Topics:
                      test.expect.campaign.held ...
   ATTRIBUTE          an attribute by its name alone, in every block that
                      has it: frequency_cap (hearth and campaign)
-  platform.TYPE      the settings of a platform type, such as platform.local
+  platform.TYPE      the settings of a platform type, such as platform.local,
+                     and what it refuses, ignores and adopts (a Slack
+                     workspace is adopted, not created: "<= community")
   rules              how rules are written: names, operators, quoting
   functions          rule functions and HCL functions
   FUNCTION           one rule function, such as count or days_since
@@ -143,6 +145,14 @@ func runExplain(_ context.Context, s *stdio, args []string) int {
 			fmt.Fprintln(w, "\nModeration actions validate refuses on this platform (in a ladder rung or a moderation rule):")
 			for _, l := range lines {
 				fmt.Fprintf(w, "  %s\n", l)
+			}
+		}
+		if len(spec.Adopts) > 0 {
+			// A plan shows these as "<= KIND" adoptions, not creates: say
+			// so here, before anyone reads that hearth makes a workspace.
+			fmt.Fprintln(w, "\nAdopted, not created: plan shows these as \"<= KIND\" (\"will be adopted\"), and apply takes the object the platform has rather than making one:")
+			for _, k := range slices.Sorted(maps.Keys(spec.Adopts)) {
+				fmt.Fprintf(w, "  %-24s %s\n", k, spec.Adopts[k])
 			}
 		}
 		if spec.OneChannel != "" {

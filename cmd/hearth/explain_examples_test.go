@@ -36,3 +36,39 @@ func TestExplainPlatformExamplesValidateAlone(t *testing.T) {
 		})
 	}
 }
+
+// hearth explain platform.TYPE lists what the platform adopts rather
+// than creates, each kind with what is taken, so that a "<= community"
+// in a plan is not news; a platform that adopts nothing lists nothing.
+func TestExplainPlatformAdopts(t *testing.T) {
+	want := map[string][]string{
+		"slack":     {"community", "the workspace team_id names"},
+		"discourse": {"community", "the forum at url"},
+		"telegram":  {"channel", "the group itself"},
+	}
+	for typ, spec := range platformSpecs() {
+		code, out, errs := runCLI("explain", "platform."+typ)
+		if code != 0 {
+			t.Fatalf("explain platform.%s: exit %d\n%s", typ, code, errs)
+		}
+		_, section, listed := strings.Cut(out, "\nAdopted, not created: ")
+		if listed != (len(spec.Adopts) > 0) {
+			t.Errorf("explain platform.%s lists adoptions: %v; the platform adopts %v:\n%s", typ, listed, spec.Adopts, out)
+			continue
+		}
+		section, _, _ = strings.Cut(section, "\n\n")
+		for kind := range spec.Adopts {
+			if !strings.Contains(section, "\n  "+kind+" ") {
+				t.Errorf("explain platform.%s does not list %s as adopted:\n%s", typ, kind, section)
+			}
+		}
+		if w, ok := want[typ]; ok && (!strings.Contains(section, "\n  "+w[0]+" ") || !strings.Contains(section, w[1])) {
+			t.Errorf("explain platform.%s: want %q adopted as %q:\n%s", typ, w[0], w[1], section)
+		}
+	}
+	for typ := range want {
+		if _, ok := platformSpecs()[typ]; !ok {
+			t.Errorf("no platform %s in this binary", typ)
+		}
+	}
+}

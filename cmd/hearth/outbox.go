@@ -40,7 +40,8 @@ member who came back before it was due; role removals, bans and channel
 messages still go, except the removal of a role hearth did not give (a
 moderator gave it by hand, or the member held it before a tier or segment
 did), which is skipped and the role left. hearth member forget skips the messages not yet sent of
-campaign runs keyed by the forgotten member (run_key). A campaign's
+campaign runs keyed by the forgotten member (run_key), and hearth campaign
+stop those of the runs it stops (unless -keep-pending or -drop). A campaign's
 message is decided again when it goes out, which may be late (hearth run
 stopped, retries, an event posted after it happened): inside its
 campaign's quiet hours it stays pending, using none of its tries, due

@@ -89,6 +89,9 @@ not apply runs. A plan that changes no platform but moves members says
 -refresh-only (or 'hearth drift') reports only what changed outside hearth
 since the last apply.
 
+The text names attributes as the configuration does: a community's
+description on the platform shows as its purpose.
+
 -destroy plans the removal of everything hearth manages: every object
 its state holds (with -target ADDR, that object and what is under it),
 deepest first, under prevent_destroy (not the removal share, which
@@ -139,7 +142,9 @@ action is create, adopt, update, delete, replace, forget or no-op: adopt (format
 takes what the platform already has (a Slack workspace, a Discourse forum, a
 Telegram group as its channel), and apply makes it as a create. Channel and role
 settings the platform has no place for (validate warns or refuses) are left out
-of its plans. Numbers and booleans
+of its plans. before, after and changed use the platform's attribute names,
+which are the configuration's but for a community's description, its block's
+purpose (the text plan, drift and 'hearth state show' say purpose). Numbers and booleans
 in before and after are JSON numbers and booleans, and a list (a role's
 permissions) an array of names. config_hash is a hash of the files and of
 the values of the variables that are not sensitive; sensitive_check (only
@@ -187,7 +192,9 @@ applied -> the live ones, and member roles hearth gave (for a tier or
 segment) that were taken. Attributes in a block's ignore_changes are not
 drift. Members holding such a role that hearth did not give them (by
 hand) are named in a warning, not as drift: hearth leaves them alone. It
-changes nothing. Same as 'hearth plan -refresh-only'.
+changes nothing. Same as 'hearth plan -refresh-only'. The text names
+attributes as the configuration does (a community's purpose); -json
+keeps the platform's names (its description).
 
 It also lists, under "Not managed by hearth", the channels and roles in
 the communities hearth manages that no block manages (made by hand, or

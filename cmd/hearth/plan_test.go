@@ -563,3 +563,26 @@ community "d" {
 		t.Fatalf("plan after apply: %d\n%s%s", code, out, errs)
 	}
 }
+
+// A community's purpose is the platform's description: plan and state
+// show call it purpose, as the block does; state show -json keeps the
+// platform's name.
+func TestCommunityPurposeNamed(t *testing.T) {
+	dir := t.TempDir()
+	site := strings.Replace(planSite, "  title    = \"C\"\n", "  title    = \"C\"\n  purpose  = \"Makers sharing work\"\n", 1)
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(site), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := hearthCmd(t, "", false, "plan", dir); code != 0 || !strings.Contains(out, `+ purpose = "Makers sharing work"`) || strings.Contains(out, "description") {
+		t.Fatalf("plan: %d\n%s%s", code, out, errs)
+	}
+	if code, out, errs := hearthCmd(t, "", false, "apply", "-auto-approve", dir); code != 0 {
+		t.Fatalf("apply: %d\n%s%s", code, out, errs)
+	}
+	if code, out, errs := hearthCmd(t, "", false, "state", "show", "community.c", dir); code != 0 || !strings.Contains(out, `    purpose = "Makers sharing work"`) || strings.Contains(out, "description") {
+		t.Fatalf("state show: %d\n%s%s", code, out, errs)
+	}
+	if code, out, errs := hearthCmd(t, "", false, "state", "show", "-json", "community.c", dir); code != 0 || !strings.Contains(out, `"description": "Makers sharing work"`) {
+		t.Fatalf("state show -json: %d\n%s%s", code, out, errs)
+	}
+}

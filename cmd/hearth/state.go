@@ -82,7 +82,8 @@ keeps, and backs the state up and restores it.
 rm, mv and import take the apply lock (a dry run takes none). -json
 prints list, show and prune as JSON, attribute values typed as in plan
 -json (numbers, booleans, and a list such as a role's permissions as an
-array; list's "role_grants": address, platform, community, role, member,
+array; attributes by the platform's names, where show's text says what
+the configuration says: a community's description is its purpose; list's "role_grants": address, platform, community, role, member,
 at), and backup -check's result: "valid", then file, bytes,
 schema_version, current_schema_version, migrates, members, event_ids,
 newest_event, outbox, outcomes and resources, or "valid": false and
@@ -312,13 +313,19 @@ func runStateAs(ctx context.Context, s *stdio, group string, args []string) int 
 				fmt.Fprintln(s.out, "  prevent_destroy")
 			}
 			fmt.Fprintln(s.out, "  last applied:")
-			keys := slices.Sorted(maps.Keys(r.Attrs))
+			// Named as the configuration names them, as a plan shows
+			// them (a community's description is its purpose); -json
+			// keeps the platform's names.
+			kind := platform.Kind(r.Kind)
+			keys := slices.SortedFunc(maps.Keys(r.Attrs), func(x, y string) int {
+				return strings.Compare(plan.ConfigName(kind, x), plan.ConfigName(kind, y))
+			})
 			width := 0
 			for _, k := range keys {
-				width = max(width, len(k))
+				width = max(width, len(plan.ConfigName(kind, k)))
 			}
 			for _, k := range keys {
-				fmt.Fprintf(s.out, "    %-*s = %s\n", width, k, attrText(r, k))
+				fmt.Fprintf(s.out, "    %-*s = %s\n", width, plan.ConfigName(kind, k), attrText(r, k))
 			}
 			return 0
 		}

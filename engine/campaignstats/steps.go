@@ -41,7 +41,7 @@ type Step struct {
 	// skipped by the outbox at delivery (SkippedAtDelivery of them, also
 	// among Sends). SkippedBy counts them by why (runtime.Skip*:
 	// unsubscribed, bounced, left, back, until, frequency_cap, expired,
-	// forgotten, other),
+	// forgotten, stopped, other),
 	// every reason present.
 	Skipped           int            `json:"skipped"`
 	SkippedAtDelivery int            `json:"skipped_at_delivery"`
@@ -110,7 +110,7 @@ func RetentionOf(cfg *config.Config) Retention {
 // skipReasons and holdReasons are the keys SkippedBy and HeldBy always
 // have.
 var (
-	skipReasons = []string{runtime.SkipUnsubscribed, runtime.SkipBounced, runtime.SkipLeft, runtime.SkipBack, runtime.SkipUntil, runtime.SkipCapped, runtime.SkipNotAfter, runtime.SkipExpired, runtime.SkipForgotten, runtime.SkipOther}
+	skipReasons = []string{runtime.SkipUnsubscribed, runtime.SkipBounced, runtime.SkipLeft, runtime.SkipBack, runtime.SkipUntil, runtime.SkipCapped, runtime.SkipNotAfter, runtime.SkipExpired, runtime.SkipForgotten, runtime.SkipStopped, runtime.SkipOther}
 	holdReasons = []string{state.HoldQuietHours, state.HoldFrequencyCap}
 )
 

@@ -184,7 +184,7 @@ func TestStepFiguresCountExpired(t *testing.T) {
 }
 
 func reasons(n map[string]int) map[string]int {
-	out := map[string]int{"unsubscribed": 0, "bounced": 0, "left": 0, "back": 0, "until": 0, "frequency_cap": 0, "expired": 0, "forgotten": 0, "not_after": 0, "other": 0}
+	out := map[string]int{"unsubscribed": 0, "bounced": 0, "left": 0, "back": 0, "until": 0, "frequency_cap": 0, "expired": 0, "forgotten": 0, "not_after": 0, "stopped": 0, "other": 0}
 	for k, v := range n {
 		out[k] = v
 	}
@@ -343,5 +343,16 @@ func TestCountsDelivery(t *testing.T) {
 		if !strings.Contains(string(out), k) {
 			t.Errorf("variant JSON lacks %s: %s", k, out)
 		}
+	}
+}
+
+// A send hearth campaign stop skipped counts as skipped at delivery,
+// stopped.
+func TestStepFiguresStoppedSkip(t *testing.T) {
+	st := newStepTally(stepsCampaign(), Retention{})
+	st.send(state.SendStatus{Key: "campaign/welcome/ann/1/1/hello", Status: state.OutboxSkipped, Reason: state.OutboxSkippedStopped})
+	hello := st.report()[0]
+	if hello.Step != "hello" || hello.Skipped != 1 || hello.SkippedAtDelivery != 1 || hello.SkippedBy["stopped"] != 1 || hello.SkippedBy["other"] != 0 {
+		t.Errorf("hello: %+v; want one skipped at delivery, stopped", hello)
 	}
 }

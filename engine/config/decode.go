@@ -469,7 +469,7 @@ func (l *loader) decodePlatform(hb *hcl.Block) {
 		}
 	}
 	slices.Sort(p.Unheld)
-	p.Adopts = slices.Clone(spec.Adopts)
+	p.Adopts = slices.Sorted(maps.Keys(spec.Adopts))
 	p.UnmuteAtEnd = spec.UnmuteAtEnd
 	l.cfg.Platforms = append(l.cfg.Platforms, p)
 }

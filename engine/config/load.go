@@ -50,12 +50,13 @@ type PlatformSpec struct {
 	// setting has no effect.
 	Ignored map[string]string
 	// Adopts names the kinds ("community", "channel") whose create
-	// takes an object the platform already has rather than making one:
-	// Slack's workspace and Discourse's forum (the block's community),
-	// a Telegram community's one channel (the group itself). Plans show
-	// such a create as an adoption, so nobody reads that hearth will make
-	// a workspace.
-	Adopts []string
+	// takes an object the platform already has rather than making one,
+	// each with what is taken and why: Slack's workspace and Discourse's
+	// forum (the block's community), a Telegram community's one channel
+	// (the group itself). Plans show such a create as an adoption, so
+	// nobody reads that hearth will make a workspace; hearth explain
+	// platform.TYPE lists them.
+	Adopts map[string]string
 	// OneChannel, when set, says why a community on this platform has
 	// one channel at most (a Telegram group is its own only channel);
 	// validate refuses a second channel block.

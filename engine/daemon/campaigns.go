@@ -26,11 +26,21 @@ type StopResult struct {
 	Key     string `json:"key,omitempty"`
 	Stopped int    `json:"stopped"` // members
 	Runs    int    `json:"runs"`    // their runs ended: several with run_key
+	// Skipped is how many of the stopped runs' pending sends were
+	// marked skipped in the outbox (state.OutboxSkippedStopped), so
+	// that nothing more goes out for them: what a stop does unless
+	// ?keep_pending=true or ?drop=true; absent with either.
+	Skipped *int `json:"skipped,omitempty"`
+	// Kept is how many pending sends of the stopped runs were left in
+	// the outbox to go out (?keep_pending=true); absent without it.
+	Kept *int `json:"kept,omitempty"`
 	// Dropped is how many of the stopped runs' pending sends were
-	// dropped from the outbox (?drop=true); absent without it.
+	// dropped from the outbox (?drop=true), leaving no record; absent
+	// without it.
 	Dropped *int `json:"dropped,omitempty"`
-	// GoingOut is how many of them were being sent at that moment: they
-	// go out and stay recorded as sent.
+	// GoingOut is how many of them were being sent at that moment, and
+	// so neither skipped nor dropped: they go out and stay recorded as
+	// sent.
 	GoingOut int `json:"going_out,omitempty"`
 	// A stop ends runs, and holds nothing: unless the campaign is paused,
 	// members still enter it, those stopped as Reentry ("never",
@@ -51,16 +61,29 @@ func (d *Daemon) stopCampaign(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	member, key := r.URL.Query().Get("member"), r.URL.Query().Get("key")
-	drop, err := dropParam(r.URL.Query().Get("drop"))
+	drop, err := boolParam("drop", r.URL.Query().Get("drop"))
+	var keep bool
+	if err == nil {
+		keep, err = boolParam("keep_pending", r.URL.Query().Get("keep_pending"))
+	}
+	if err == nil && drop && keep {
+		err = errors.New("drop=true and keep_pending=true ask for opposite things: give one")
+	}
 	if err != nil {
 		writeJSON(w, http.StatusBadRequest, map[string]any{"error": err.Error()})
 		return
 	}
 	sel, isSel := d.opt.Store.(state.OutboxSelector)
 	dr, isDr := d.opt.Store.(state.PendingDropper)
-	if disp := d.disp.Load(); disp != nil && isDr {
+	sk, isSk := d.opt.Store.(state.PendingSkipper)
+	if disp := d.disp.Load(); disp != nil {
 		// While the daemon delivers, never under the send going out.
-		dr = disp.Dropper(dr)
+		if isDr {
+			dr = disp.Dropper(dr)
+		}
+		if isSk {
+			sk = disp.Skipper(sk)
+		}
 	}
 	if drop && (!isSel || !isDr) {
 		writeJSON(w, http.StatusNotImplemented, map[string]any{"error": "this state store keeps no outbox"})
@@ -122,16 +145,33 @@ func (d *Daemon) stopCampaign(w http.ResponseWriter, r *http.Request) {
 		did := d.opt.Metrics.domain.tally()
 		did.outcomes(outs)
 		did.add()
-		if !drop {
-			return nil
-		}
 		// After the commit, on the processor goroutine: the runs have
 		// ended, so no batch queues a send of theirs again.
-		n, err := state.DropRunSends(ctx, sel, dr, runs, time.Now())
-		if err != nil {
-			return fmt.Errorf("the runs are stopped, but dropping their sends: %w", err)
+		switch {
+		case drop:
+			n, err := state.DropRunSends(ctx, sel, dr, runs, time.Now())
+			if err != nil {
+				return fmt.Errorf("the runs are stopped, but dropping their sends: %w", err)
+			}
+			out.Dropped, out.GoingOut = &n.Dropped, n.GoingOut
+		case keep:
+			n := 0
+			if isSel {
+				if n, err = state.CountRunSends(ctx, sel, runs); err != nil {
+					return fmt.Errorf("the runs are stopped, but counting their sends: %w", err)
+				}
+			}
+			out.Kept = &n
+		case !isSel || !isSk:
+			// A store that keeps no outbox has no send to skip.
+			out.Skipped = new(int)
+		default:
+			n, err := state.SkipRunSends(ctx, sel, sk, runs, time.Now())
+			if err != nil {
+				return fmt.Errorf("the runs are stopped, but skipping their sends: %w", err)
+			}
+			out.Skipped, out.GoingOut = &n.Skipped, n.GoingOut
 		}
-		out.Dropped, out.GoingOut = &n.Dropped, n.GoingOut
 		return nil
 	})
 	if errors.Is(err, state.ErrNotFound) {
@@ -154,6 +194,10 @@ type StopPreview struct {
 	Key      string    `json:"key,omitempty"`
 	Members  int       `json:"members"` // members with a run to stop
 	Runs     []StopRun `json:"runs"`
+	// PendingSends is how many sends of those runs wait in the outbox:
+	// what POST skips (or drops with ?drop=true, or leaves to go out with
+	// ?keep_pending=true).
+	PendingSends int `json:"pending_sends"`
 }
 
 // StopRun is one run a stop would end.
@@ -186,7 +230,10 @@ func (d *Daemon) previewStop(w http.ResponseWriter, r *http.Request) {
 			}
 			out.Runs = append(out.Runs, StopRun{Member: run.Member, Key: run.Key, Step: run.Step, EnteredAt: run.EnteredAt})
 		}
-		return nil
+		if sel, ok := d.opt.Store.(state.OutboxSelector); ok {
+			out.PendingSends, err = state.CountRunSends(ctx, sel, runs)
+		}
+		return err
 	})
 	if errors.Is(err, state.ErrNotFound) {
 		writeJSON(w, http.StatusNotFound, map[string]any{"error": "no member " + member + " in the state"})
@@ -199,14 +246,15 @@ func (d *Daemon) previewStop(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// dropParam reads ?drop=: true or false, absent as false.
-func dropParam(v string) (bool, error) {
+// boolParam reads a query parameter that is true or false, absent as
+// false (?drop=, ?keep_pending=).
+func boolParam(name, v string) (bool, error) {
 	if v == "" {
 		return false, nil
 	}
 	b, err := strconv.ParseBool(v)
 	if err != nil {
-		return false, fmt.Errorf("drop must be true or false, not %q", v)
+		return false, fmt.Errorf("%s must be true or false, not %q", name, v)
 	}
 	return b, nil
 }

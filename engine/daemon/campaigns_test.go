@@ -192,8 +192,8 @@ func TestCampaignView(t *testing.T) {
 }
 
 // ?drop=true drops the pending sends of the runs the stop ends, and of
-// those alone: another campaign's, and those of a run stopped without
-// it, stay.
+// those alone: another campaign's, and those of a run stopped with
+// ?keep_pending=true, stay.
 func TestStopCampaignDropsPendingSends(t *testing.T) {
 	f := start(t, rulesA+sendThenWait("welcome", "hello")+sendThenWait("tips", "tip")+templateHi, "")
 	joinThree(t, f)
@@ -218,9 +218,11 @@ func TestStopCampaignDropsPendingSends(t *testing.T) {
 	if code, body := post(t, f, "/v1/campaigns/welcome/stop?member=m1&drop=maybe", "", ""); code != http.StatusBadRequest || !strings.Contains(fmt.Sprint(body["error"]), "drop must be true or false") {
 		t.Errorf("drop=maybe: %d %v", code, body)
 	}
-	code, body := post(t, f, "/v1/campaigns/welcome/stop?member=m0", "", "")
-	if _, ok := body["dropped"]; code != http.StatusOK || body["stopped"] != 1.0 || ok {
-		t.Fatalf("stop m0 without drop: %d %v", code, body)
+	code, body := post(t, f, "/v1/campaigns/welcome/stop?member=m0&keep_pending=true", "", "")
+	_, dropped := body["dropped"]
+	_, skipped := body["skipped"]
+	if code != http.StatusOK || body["stopped"] != 1.0 || body["kept"] != 1.0 || dropped || skipped {
+		t.Fatalf("stop m0 keeping its sends: %d %v", code, body)
 	}
 	code, body = post(t, f, "/v1/campaigns/welcome/stop?member=m1&drop=true", "", "")
 	if code != http.StatusOK || body["stopped"] != 1.0 || body["dropped"] != 1.0 {
@@ -238,6 +240,67 @@ func TestStopCampaignDropsPendingSends(t *testing.T) {
 	want = "[tips/m0 tips/m1 tips/m2 welcome/m0]"
 	if got := fmt.Sprint(pending()); got != want {
 		t.Fatalf("pending after stopping everyone: %s; want %s", got, want)
+	}
+}
+
+// A stop marks the stopped runs' pending sends skipped, with the reason,
+// so that nothing more goes out for them; GET says how many it would.
+// Another campaign's sends, and other members', stay pending.
+func TestStopCampaignSkipsPendingSends(t *testing.T) {
+	f := start(t, rulesA+sendThenWait("welcome", "hello")+sendThenWait("tips", "tip")+templateHi, "")
+	joinThree(t, f)
+	byStatus := func() map[string][]string {
+		t.Helper()
+		out := map[string][]string{}
+		err := state.SelectAll(context.Background(), f.store, state.OutboxFilter{}, func(page []state.OutboxEntry) {
+			for _, e := range page {
+				out[e.Status] = append(out[e.Status], e.Campaign+"/"+e.Member)
+				if e.Status == state.OutboxSkipped && e.LastError != state.OutboxSkippedStopped {
+					t.Errorf("%s skipped as %q; want %q", e.Key, e.LastError, state.OutboxSkippedStopped)
+				}
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, keys := range out {
+			sort.Strings(keys)
+		}
+		return out
+	}
+	for _, q := range []string{"keep_pending=maybe", "drop=true&keep_pending=true"} {
+		if code, body := post(t, f, "/v1/campaigns/welcome/stop?member=m1&"+q, "", ""); code != http.StatusBadRequest {
+			t.Errorf("%s: %d %v; want 400", q, code, body)
+		}
+	}
+	if code, body := get(t, f, "/v1/campaigns/welcome/stop?member=m1"); code != http.StatusOK || body["pending_sends"] != 1.0 {
+		t.Fatalf("preview of m1: %d %v; want 1 pending send", code, body)
+	}
+	code, body := post(t, f, "/v1/campaigns/welcome/stop?member=m1", "", "")
+	_, dropped := body["dropped"]
+	if code != http.StatusOK || body["stopped"] != 1.0 || body["skipped"] != 1.0 || dropped {
+		t.Fatalf("stop m1: %d %v; want 1 skipped", code, body)
+	}
+	got := byStatus()
+	if want := "[welcome/m1]"; fmt.Sprint(got[state.OutboxSkipped]) != want {
+		t.Errorf("skipped after stopping m1: %v; want %s", got[state.OutboxSkipped], want)
+	}
+	if want := "[tips/m0 tips/m1 tips/m2 welcome/m0 welcome/m2]"; fmt.Sprint(got[state.OutboxPending]) != want {
+		t.Errorf("pending after stopping m1: %v; want %s", got[state.OutboxPending], want)
+	}
+	if code, body := get(t, f, "/v1/campaigns/welcome/stop"); code != http.StatusOK || body["pending_sends"] != 2.0 {
+		t.Fatalf("preview of everyone: %d %v; want 2 pending sends", code, body)
+	}
+	code, body = post(t, f, "/v1/campaigns/welcome/stop", "", "")
+	if code != http.StatusOK || body["stopped"] != 2.0 || body["skipped"] != 2.0 {
+		t.Fatalf("stop everyone: %d %v; want 2 skipped", code, body)
+	}
+	got = byStatus()
+	if want := "[tips/m0 tips/m1 tips/m2]"; fmt.Sprint(got[state.OutboxPending]) != want {
+		t.Errorf("pending after stopping everyone: %v; want %s", got[state.OutboxPending], want)
+	}
+	if code, body := get(t, f, "/v1/campaigns/welcome/stop"); code != http.StatusOK || body["pending_sends"] != 0.0 {
+		t.Errorf("preview after the stop: %d %v; want 0 pending sends", code, body)
 	}
 }
 
@@ -272,39 +335,44 @@ func startBlocking(t *testing.T, rules string) (*fixture, *blockingSender) {
 	return f, bs
 }
 
-// A stop with ?drop=true while the daemon is delivering one of the runs'
-// sends leaves that send: it goes out and stays recorded as sent, counted
-// as going_out, not dropped.
-func TestStopCampaignDropLeavesTheSendGoingOut(t *testing.T) {
-	f, bs := startBlocking(t, rulesA+sendThenWait("welcome", "hello")+templateHi)
-	join := fmt.Sprintf(`{"id":"j0","type":"member.joined","member":"m0","at":%q}`, time.Now().UTC().Add(-time.Minute).Format(time.RFC3339))
-	if code, body := post(t, f, "/v1/events", join, ""); code != http.StatusAccepted {
-		t.Fatalf("join: %d %v", code, body)
-	}
-	var key string
-	select {
-	case key = <-bs.sending:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the welcome was never sent")
-	}
-	code, body := post(t, f, "/v1/campaigns/welcome/stop?member=m0&drop=true", "", "")
-	if code != http.StatusOK || body["stopped"] != 1.0 || body["dropped"] != 0.0 || body["going_out"] != 1.0 {
-		t.Fatalf("stop with drop while sending: %d %v; want stopped 1, dropped 0, going_out 1", code, body)
-	}
-	bs.Release()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		sent, err := f.store.ListOutbox(context.Background(), state.OutboxSent, 10)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(sent) == 1 && sent[0].Key == key {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("sent records: %v; want the welcome %s recorded as sent", sent, key)
-		}
-		time.Sleep(10 * time.Millisecond)
+// A stop while the daemon is delivering one of the runs' sends leaves
+// that send, whether the stop skips the others or drops them (?drop=true):
+// it goes out and stays recorded as sent, counted as going_out, neither
+// skipped nor dropped.
+func TestStopCampaignLeavesTheSendGoingOut(t *testing.T) {
+	for _, tc := range []struct{ query, counted string }{{"", "skipped"}, {"&drop=true", "dropped"}} {
+		t.Run(tc.counted, func(t *testing.T) {
+			f, bs := startBlocking(t, rulesA+sendThenWait("welcome", "hello")+templateHi)
+			join := fmt.Sprintf(`{"id":"j0","type":"member.joined","member":"m0","at":%q}`, time.Now().UTC().Add(-time.Minute).Format(time.RFC3339))
+			if code, body := post(t, f, "/v1/events", join, ""); code != http.StatusAccepted {
+				t.Fatalf("join: %d %v", code, body)
+			}
+			var key string
+			select {
+			case key = <-bs.sending:
+			case <-time.After(10 * time.Second):
+				t.Fatal("the welcome was never sent")
+			}
+			code, body := post(t, f, "/v1/campaigns/welcome/stop?member=m0"+tc.query, "", "")
+			if code != http.StatusOK || body["stopped"] != 1.0 || body[tc.counted] != 0.0 || body["going_out"] != 1.0 {
+				t.Fatalf("stop while sending: %d %v; want stopped 1, %s 0, going_out 1", code, body, tc.counted)
+			}
+			bs.Release()
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				sent, err := f.store.ListOutbox(context.Background(), state.OutboxSent, 10)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(sent) == 1 && sent[0].Key == key {
+					return
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("sent records: %v; want the welcome %s recorded as sent", sent, key)
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+		})
 	}
 }
 

@@ -119,12 +119,15 @@ func routes() []Route {
 			handler: func(d *Daemon) http.HandlerFunc { return d.campaignView }},
 		{Pattern: "POST /v1/campaigns/{name}/stop", Usage: "POST /v1/campaigns/NAME/stop", Token: true,
 			Doc: "end the campaign's runs, as hearth campaign stop does; ?member=ID for one member's, &key=KEY for the runs with that run_key key alone; " +
-				"&drop=true also drops the stopped runs' sends still pending in the outbox and answers how many as \"dropped\"; " +
+				"the stopped runs' sends still pending in the outbox are marked skipped (\"skipped\", how many), so nothing more goes out for them; " +
+				"&keep_pending=true leaves them to go out (\"kept\"), &drop=true drops them, leaving no record (\"dropped\"); " +
+				"one being sent at that moment goes out (\"going_out\"); " +
 				"a stop holds nothing: the answer's \"paused\" and \"reentry\" say whether members still enter it (paused = true in its block holds it)",
 			handler: func(d *Daemon) http.HandlerFunc { return d.stopCampaign }},
 		{Pattern: "GET /v1/campaigns/{name}/stop", Usage: "GET  /v1/campaigns/NAME/stop", Token: true,
 			Doc: "the runs POST would end with the same ?member= and ?key=, changing nothing (hearth campaign stop -dry-run): " +
-				"\"runs\", each with member, key, step and entered_at, and \"members\", how many members they are of",
+				"\"runs\", each with member, key, step and entered_at, \"members\", how many members they are of, " +
+				"and \"pending_sends\", their sends waiting in the outbox, which POST skips",
 			handler: func(d *Daemon) http.HandlerFunc { return d.previewStop }},
 		{Pattern: "GET /v1/communities", Usage: "GET  /v1/communities", Token: true,
 			Doc:     "every community's figures now, its number of moderation rules, and every alert watching it: severity, holding, fired, last fired",

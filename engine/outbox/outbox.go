@@ -502,12 +502,12 @@ func (d *Dispatcher) take(key string) bool {
 	return true
 }
 
-// Drop runs drop, which removes the action key names from the store,
-// between two of this dispatcher's sends: never while it is delivering
-// that action (state.ErrBeingSent: its "sent" record would be lost), and
-// a round that read the action as due before the drop does not send it.
-// The daemon drops through it (campaign stop -drop, outbox drop) while
-// it delivers on another goroutine.
+// Drop runs drop, which removes the action key names from the store or
+// finishes it (skipped), between two of this dispatcher's sends: never
+// while it is delivering that action (state.ErrBeingSent: its "sent"
+// record would be lost), and a round that read the action as due before
+// the drop does not send it. The daemon drops through it (campaign stop,
+// outbox drop) while it delivers on another goroutine.
 func (d *Dispatcher) Drop(key string, drop func() (bool, error)) (bool, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -538,6 +538,26 @@ type dispatcherDropper struct {
 
 func (g dispatcherDropper) DropPending(ctx context.Context, key string, now time.Time) (bool, error) {
 	ok, err := g.d.Drop(key, func() (bool, error) { return g.st.DropPending(ctx, key, now) })
+	if errors.Is(err, state.ErrBeingSent) {
+		return false, nil
+	}
+	return ok, err
+}
+
+// Skipper is st's SkipPending through Drop, as Dropper is DropPending:
+// an action being delivered at that moment is left (false), and a round
+// that read the action as due before the skip does not send it.
+func (d *Dispatcher) Skipper(st state.PendingSkipper) state.PendingSkipper {
+	return dispatcherSkipper{d: d, st: st}
+}
+
+type dispatcherSkipper struct {
+	d  *Dispatcher
+	st state.PendingSkipper
+}
+
+func (g dispatcherSkipper) SkipPending(ctx context.Context, key, reason string, now time.Time) (bool, error) {
+	ok, err := g.d.Drop(key, func() (bool, error) { return g.st.SkipPending(ctx, key, reason, now) })
 	if errors.Is(err, state.ErrBeingSent) {
 		return false, nil
 	}

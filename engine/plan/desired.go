@@ -65,9 +65,13 @@ func DesiredObjects(cfg *config.Config) ([]Desired, error) {
 				}
 			}
 			for k := range d.Attrs {
-				// A channel's or role's name is its title in the files.
+				// A channel's or role's name is its title in the files, a
+				// community's description its purpose: a pattern may say
+				// either.
 				titled := k == "name" && (d.Kind == platform.KindChannel || d.Kind == platform.KindRole)
-				if ignored(cfg.Settings.IgnoreChanges, d.Address+"."+k) || titled && ignored(cfg.Settings.IgnoreChanges, d.Address+".title") {
+				named := ConfigName(d.Kind, k)
+				if ignored(cfg.Settings.IgnoreChanges, d.Address+"."+k) || titled && ignored(cfg.Settings.IgnoreChanges, d.Address+".title") ||
+					named != k && ignored(cfg.Settings.IgnoreChanges, d.Address+"."+named) {
 					d.Ignore = append(d.Ignore, k)
 				}
 			}

@@ -118,10 +118,7 @@ func (p *Plan) WriteText(w io.Writer, color bool) error {
 			// What stays on the platform, untouched.
 			writeAttrs(&b, c.Kind, c.Before, " ", false)
 		case Update, Replace:
-			width := 0
-			for _, k := range c.Changed {
-				width = max(width, len(k))
-			}
+			width := changedWidth(c)
 			for _, k := range c.Changed {
 				sym := paint(yellow, "~")
 				if c.Action == Replace && k != "" && slices.Contains(forceNewOf(c), k) {
@@ -225,16 +222,40 @@ func (p *Plan) membersLine() string {
 // from one value to the other.
 func changedAttr(c Change, k string, width int, sym string, paint func(c, s string) string) string {
 	before, after := c.Before[k], c.After[k]
+	name := ConfigName(c.Kind, k)
 	switch {
 	case before == "" && after != "":
-		return fmt.Sprintf("      %s %-*s = %s\n", paint(green, "+"), width, k, show(c.Kind, k, after))
+		return fmt.Sprintf("      %s %-*s = %s\n", paint(green, "+"), width, name, show(c.Kind, k, after))
 	case before != "" && after == "":
-		return fmt.Sprintf("      %s %-*s = %s -> null\n", paint(red, "-"), width, k, show(c.Kind, k, before))
+		return fmt.Sprintf("      %s %-*s = %s -> null\n", paint(red, "-"), width, name, show(c.Kind, k, before))
 	}
 	if long(before) || long(after) {
-		return textDiff(before, after, width, k, sym, paint)
+		return textDiff(before, after, width, name, sym, paint)
 	}
-	return fmt.Sprintf("      %s %-*s = %s -> %s\n", sym, width, k, show(c.Kind, k, before), show(c.Kind, k, after))
+	return fmt.Sprintf("      %s %-*s = %s -> %s\n", sym, width, name, show(c.Kind, k, before), show(c.Kind, k, after))
+}
+
+// ConfigName is the name the configuration gives the platform attribute
+// attr of kind, for text a person reads: a community's description is
+// its block's purpose. The -json plan and state keep the platform's
+// names (their documents are read back, and adapters take those).
+// A channel's or role's name stays "name": it is the object's name on
+// the platform, which the block's title sets or its label gives.
+func ConfigName(kind platform.Kind, attr string) string {
+	if kind == platform.KindCommunity && attr == "description" {
+		return "purpose"
+	}
+	return attr
+}
+
+// changedWidth is how wide the names of c's changed attributes are, as
+// the text shows them, to align their "=".
+func changedWidth(c Change) int {
+	width := 0
+	for _, k := range c.Changed {
+		width = max(width, len(ConfigName(c.Kind, k)))
+	}
+	return width
 }
 
 // quoteLimit is how many terminal cells of a text quote shows on one
@@ -294,10 +315,11 @@ func writeAttrs(b *strings.Builder, kind platform.Kind, attrs map[string]string,
 			keys = append(keys, "channel")
 		}
 	}
-	slices.Sort(keys)
+	// In the order of the names shown, as the configuration calls them.
+	slices.SortFunc(keys, func(x, y string) int { return strings.Compare(ConfigName(kind, x), ConfigName(kind, y)) })
 	width := 0
 	for _, k := range keys {
-		width = max(width, len(k))
+		width = max(width, len(ConfigName(kind, k)))
 	}
 	for _, k := range keys {
 		v, ok := attrs[k]
@@ -305,7 +327,7 @@ func writeAttrs(b *strings.Builder, kind platform.Kind, attrs map[string]string,
 		if !ok {
 			val = "(known after apply)"
 		}
-		fmt.Fprintf(b, "      %s %-*s = %s\n", sym, width, k, val)
+		fmt.Fprintf(b, "      %s %-*s = %s\n", sym, width, ConfigName(kind, k), val)
 	}
 }
 
@@ -467,10 +489,7 @@ func (p *Plan) writeDrift(w io.Writer, paint func(c, s string) string) error {
 			fmt.Fprintf(&b, "\n  %s %s was deleted outside hearth\n  %s %s %s\n", paint(bold, "#"), paint(bold, c.Address), paint(red, "-"), c.Kind, c.ID)
 		case c.Action == Update:
 			fmt.Fprintf(&b, "\n  %s %s changed outside hearth\n  %s %s %s {\n", paint(bold, "#"), paint(bold, c.Address), paint(yellow, "~"), c.Kind, c.ID)
-			width := 0
-			for _, k := range c.Changed {
-				width = max(width, len(k))
-			}
+			width := changedWidth(c)
 			for _, k := range c.Changed {
 				b.WriteString(changedAttr(c, k, width, paint(yellow, "~"), paint))
 			}

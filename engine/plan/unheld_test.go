@@ -114,7 +114,9 @@ func TestAdoptAction(t *testing.T) {
 	}
 	for _, want := range []string{
 		"  # community.c will be adopted\n  <= community {\n",
-		"        name        = \"c\"\n",
+		"        name    = \"c\"\n",
+		// The configuration's name for the description.
+		"        purpose = \"Testing plans\"\n",
 		"  # community.c.channel.general will be created\n",
 		"Plan: 1 to adopt, 5 to add, 0 to change, 0 to destroy.\n",
 	} {

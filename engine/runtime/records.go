@@ -17,6 +17,7 @@ const (
 	SkipNotAfter  = "not_after"     // the send's not_after had passed, or a hold would pass it
 	SkipForgotten = "forgotten"     // the run was keyed by a member who was forgotten
 	SkipBounced   = "bounced"       // the member's address bounced (email.bounced) through the send's platform
+	SkipStopped   = "stopped"       // the run was stopped by hearth campaign stop while the send waited
 	SkipOther     = "other"         // a reason this hearth does not write
 )
 
@@ -91,10 +92,14 @@ func StepFailed(reason string) (step string, ok bool) {
 
 // DeliverySkip is why the outbox skipped a send, by the reason it stored
 // (state.OutboxSkipped*, state.SkippedForgotten): SkipUnsubscribed,
-// SkipBounced, SkipLeft, SkipBack, SkipExpired, SkipForgotten or SkipOther.
+// SkipBounced, SkipLeft, SkipBack, SkipExpired, SkipForgotten, SkipStopped
+// or SkipOther.
 func DeliverySkip(reason string) string {
-	if reason == state.SkippedForgotten {
+	switch reason {
+	case state.SkippedForgotten:
 		return SkipForgotten
+	case state.OutboxSkippedStopped:
+		return SkipStopped
 	}
 	if state.IsOutboxSkippedBounced(reason) {
 		return SkipBounced

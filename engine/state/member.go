@@ -592,6 +592,10 @@ const (
 	// closed, the bot blocked: platform.ErrMemberUnreachable); the
 	// platform's answer follows.
 	OutboxSkippedUnreachable = "member unreachable"
+	// OutboxSkippedStopped is the reason stored with a send of a
+	// campaign run an operator stopped (hearth campaign stop), skipped
+	// at the stop rather than left to go out after it.
+	OutboxSkippedStopped = "its campaign run was stopped (hearth campaign stop) before it was sent"
 )
 
 const (

@@ -83,6 +83,11 @@ func TestDropPending(t *testing.T) {
 	statetest.RunDropPending(t, func(t *testing.T) state.Store { return state.NewMemory() }, false)
 }
 
+// SkipPending is campaign stop's: pending actions only.
+func TestSkipPending(t *testing.T) {
+	statetest.RunSkipPending(t, func(t *testing.T) state.Store { return state.NewMemory() }, false)
+}
+
 func TestMemoryOutboxSelect(t *testing.T) {
 	statetest.RunOutboxSelect(t, func(t *testing.T) state.Store { return state.NewMemory() })
 }

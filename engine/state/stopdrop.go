@@ -13,7 +13,7 @@ import (
 var ErrBeingSent = errors.New("being sent at this moment")
 
 // StoppedRun is a campaign run an operator stopped, as hearth campaign
-// stop -drop needs it to find the run's sends still in the outbox.
+// stop needs it to find the run's sends still in the outbox.
 type StoppedRun struct {
 	Member    string
 	Campaign  string
@@ -90,38 +90,93 @@ type Dropped struct {
 	GoingOut int
 }
 
-// DropRunSends removes the pending outbox actions of the runs given. An
+// PendingSkipper marks an outbox action skipped, with reason, only
+// while it is pending and nobody is sending it, as PendingDropper
+// removes one: the entry stays, as the record of a send that did not go
+// out and why. now is when it was skipped, and the wall clock leases
+// are read against.
+type PendingSkipper interface {
+	SkipPending(ctx context.Context, key, reason string, now time.Time) (bool, error)
+}
+
+// Skipped is what SkipRunSends did: the pending sends it marked
+// skipped, and those it found pending but left because they were going
+// out at that moment (they are sent, and recorded as sent).
+type Skipped struct {
+	Skipped  int
+	GoingOut int
+}
+
+// DropRunSends removes the pending outbox actions of the runs given
+// (RunSendKeys). Only pending ones nobody is sending are removed, so a
+// sent, dead or skipped one stays as the record it is.
+func DropRunSends(ctx context.Context, sel OutboxSelector, drop PendingDropper, runs []StoppedRun, now time.Time) (Dropped, error) {
+	done, out, err := settleRunSends(ctx, sel, runs, func(key string) (bool, error) { return drop.DropPending(ctx, key, now) })
+	return Dropped{Dropped: done, GoingOut: out}, err
+}
+
+// SkipRunSends marks the pending outbox actions of the runs given
+// (RunSendKeys) skipped, with OutboxSkippedStopped: what hearth campaign
+// stop does with them unless told to keep or drop them, so that a
+// stopped campaign sends nothing more. Only pending ones nobody is
+// sending are skipped.
+func SkipRunSends(ctx context.Context, sel OutboxSelector, skip PendingSkipper, runs []StoppedRun, now time.Time) (Skipped, error) {
+	done, out, err := settleRunSends(ctx, sel, runs, func(key string) (bool, error) {
+		return skip.SkipPending(ctx, key, OutboxSkippedStopped, now)
+	})
+	return Skipped{Skipped: done, GoingOut: out}, err
+}
+
+// CountRunSends counts the pending outbox actions of the runs given
+// (RunSendKeys): what a stop would skip or drop, for its preview.
+func CountRunSends(ctx context.Context, sel OutboxSelector, runs []StoppedRun) (int, error) {
+	n := 0
+	for _, run := range runs {
+		keys, err := RunSendKeys(ctx, sel, run)
+		if err != nil {
+			return n, err
+		}
+		n += len(keys)
+	}
+	return n, nil
+}
+
+// RunSendKeys lists the keys of the run's pending outbox actions. An
 // action is a run's when it names the run's member, campaign and key and
 // was queued since the run entered: a send an earlier run of the member
-// left pending is not this run's. Only pending actions are read, and
-// only pending ones nobody is sending are removed, so a sent, dead or
-// skipped one stays as the record it is.
-func DropRunSends(ctx context.Context, sel OutboxSelector, drop PendingDropper, runs []StoppedRun, now time.Time) (Dropped, error) {
-	var out Dropped
-	for _, run := range runs {
-		var keys []string
-		f := OutboxFilter{Statuses: []string{OutboxPending}, Member: run.Member, Campaign: run.Campaign}
-		err := SelectAll(ctx, sel, f, func(page []OutboxEntry) {
-			for i := range page {
-				if e := &page[i]; e.RunKey == run.Key && !e.At.Before(run.EnteredAt) {
-					keys = append(keys, e.Key)
-				}
+// left pending is not this run's.
+func RunSendKeys(ctx context.Context, sel OutboxSelector, run StoppedRun) ([]string, error) {
+	var keys []string
+	f := OutboxFilter{Statuses: []string{OutboxPending}, Member: run.Member, Campaign: run.Campaign}
+	err := SelectAll(ctx, sel, f, func(page []OutboxEntry) {
+		for i := range page {
+			if e := &page[i]; e.RunKey == run.Key && !e.At.Before(run.EnteredAt) {
+				keys = append(keys, e.Key)
 			}
-		})
+		}
+	})
+	return keys, err
+}
+
+// settleRunSends calls settle on each pending action of the runs, and
+// counts those it settled (done) and those it left (going out).
+func settleRunSends(ctx context.Context, sel OutboxSelector, runs []StoppedRun, settle func(key string) (bool, error)) (done, goingOut int, err error) {
+	for _, run := range runs {
+		keys, err := RunSendKeys(ctx, sel, run)
 		if err != nil {
-			return out, err
+			return done, goingOut, err
 		}
 		for _, k := range keys {
-			ok, err := drop.DropPending(ctx, k, now)
+			ok, err := settle(k)
 			if err != nil {
-				return out, err
+				return done, goingOut, err
 			}
 			if ok {
-				out.Dropped++
+				done++
 			} else {
-				out.GoingOut++
+				goingOut++
 			}
 		}
 	}
-	return out, nil
+	return done, goingOut, nil
 }

@@ -799,6 +799,20 @@ func (s *Memory) DropAction(_ context.Context, key string) (bool, error) {
 	return ok, nil
 }
 
+// SkipPending marks an action skipped, with reason, while it is pending
+// (PendingSkipper); the memory store leases nothing, so the dispatcher
+// guards its own sends.
+func (s *Memory) SkipPending(_ context.Context, key, reason string, now time.Time) (bool, error) {
+	s.outboxMu.Lock()
+	defer s.outboxMu.Unlock()
+	e, ok := s.entries[key]
+	if !ok || e.Status != OutboxPending {
+		return false, nil
+	}
+	e.Status, e.FinishedAt, e.LastError = OutboxSkipped, now, reason
+	return true, nil
+}
+
 // DropPending removes an action while it is pending (PendingDropper);
 // the memory store leases nothing, so the dispatcher guards its own sends.
 func (s *Memory) DropPending(_ context.Context, key string, _ time.Time) (bool, error) {

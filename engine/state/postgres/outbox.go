@@ -250,6 +250,13 @@ func (s *Store) DropPending(ctx context.Context, key string, now time.Time) (boo
 	return s.updateOutbox(ctx, `DELETE FROM outbox WHERE key = $1 AND status = 'pending' AND lease_until < $2`, key, now.UnixNano())
 }
 
+// SkipPending marks an action skipped, with reason, while it is pending
+// and no replica holds its lease (state.PendingSkipper): a leased one
+// may be going out at that moment, and MarkSent must record the send.
+func (s *Store) SkipPending(ctx context.Context, key, reason string, now time.Time) (bool, error) {
+	return s.updateOutbox(ctx, `UPDATE outbox SET status = 'skipped', finished_at = $1, last_error = $2 WHERE key = $3 AND status = 'pending' AND lease_until < $1`, now.UnixNano(), reason, key)
+}
+
 // CountOutbox counts entries by status, for the dashboard.
 func (s *Store) CountOutbox(ctx context.Context) (map[string]int, error) {
 	rows, err := s.pool.Query(ctx, `SELECT status, count(*) FROM outbox GROUP BY status`)

@@ -716,6 +716,12 @@ func TestDropPending(t *testing.T) {
 	statetest.RunDropPending(t, func(t *testing.T) state.Store { return open(t, freshSchema(t), Options{}) }, true)
 }
 
+// SkipPending is campaign stop's: pending actions only, leased ones left.
+func TestSkipPending(t *testing.T) {
+	testURL(t)
+	statetest.RunSkipPending(t, func(t *testing.T) state.Store { return open(t, freshSchema(t), Options{}) }, true)
+}
+
 func TestOutboxSelect(t *testing.T) {
 	testURL(t)
 	statetest.RunOutboxSelect(t, func(t *testing.T) state.Store { return open(t, freshSchema(t), Options{}) })

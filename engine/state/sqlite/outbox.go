@@ -251,6 +251,13 @@ func (s *Store) DropPending(ctx context.Context, key string, _ time.Time) (bool,
 	return s.updateOutbox(ctx, `DELETE FROM outbox WHERE key = ? AND status = 'pending'`, key)
 }
 
+// SkipPending marks an action skipped, with reason, while it is pending
+// (state.PendingSkipper). One process writes this store, so its
+// dispatcher guards the send it is making (outbox.Dispatcher.Skipper).
+func (s *Store) SkipPending(ctx context.Context, key, reason string, now time.Time) (bool, error) {
+	return s.updateOutbox(ctx, `UPDATE outbox SET status = 'skipped', finished_at = ?, last_error = ? WHERE key = ? AND status = 'pending'`, now.UnixNano(), reason, key)
+}
+
 // CountOutbox counts entries by status; the dashboard samples it, so it
 // is one indexed aggregate rather than a listing.
 func (s *Store) CountOutbox(ctx context.Context) (map[string]int, error) {

@@ -58,6 +58,11 @@ func TestDropPending(t *testing.T) {
 	statetest.RunDropPending(t, func(t *testing.T) state.Store { return openTemp(t) }, false)
 }
 
+// SkipPending is campaign stop's: pending actions only.
+func TestSkipPending(t *testing.T) {
+	statetest.RunSkipPending(t, func(t *testing.T) state.Store { return openTemp(t) }, false)
+}
+
 func TestOutboxSelect(t *testing.T) {
 	statetest.RunOutboxSelect(t, func(t *testing.T) state.Store { return openTemp(t) })
 }
