@@ -938,6 +938,9 @@ func stopViaDaemon(ctx context.Context, s *stdio, base string, c *config.Campaig
 	if c != nil {
 		local := stopAfterOf(c)
 		after.enter, after.block = local.enter, local.block
+		if local.reentry == "schedule" {
+			after.reentry = local.reentry // a broadcast's reentry decides nothing
+		}
 	}
 	printStopped(s, after, name, member, key, body.Stopped, body.Runs)
 	if drop && body.Dropped == nil {
@@ -974,7 +977,7 @@ func printStopped(s *stdio, after stopAfter, name, member, key string, stopped, 
 // how members enter it and enter it again.
 type stopAfter struct {
 	paused       bool
-	reentry      string // never, always, after
+	reentry      string // never, always, after; schedule for a broadcast
 	reentryAfter string // with after: 30d
 	enter        string // "member.joined", "entering segment.new"; "" when not known
 	block        string // where the campaign block is, main.hcl:12; "" when not known
@@ -990,7 +993,13 @@ func stopAfterOf(c *config.Campaign) stopAfter {
 	if len(c.EnterOn) > 0 {
 		ways = append(ways, strings.Join(c.EnterOn, " or "))
 	}
-	if c.Audience != nil {
+	switch {
+	case c.Schedule != nil && c.Audience != nil:
+		// A broadcast: the stopped run's occurrence is over, and the
+		// next one is a run of its own.
+		ways = append(ways, "each occurrence of its schedule, "+c.Schedule.String()+", in segment."+c.Audience.Name)
+		a.reentry = "schedule"
+	case c.Audience != nil:
 		ways = append(ways, "entering segment."+c.Audience.Name)
 	}
 	a.enter = strings.Join(ways, ", or ")
@@ -1013,6 +1022,8 @@ func (a stopAfter) text(name string) string {
 		again = "enter it again the same way (reentry = \"always\")"
 	case "after":
 		again = fmt.Sprintf("enter it again the same way once reentry_after (%s) has passed since the stop (reentry = \"after\")", orNone(a.reentryAfter))
+	case "schedule":
+		again = "get the next occurrence, a run of its own, if they are in the audience then"
 	default:
 		again = "do not enter it again (reentry = \"never\")"
 	}

@@ -65,3 +65,77 @@ func TestScheduleNext(t *testing.T) {
 		})
 	}
 }
+
+// A schedule decodes into the campaign: without time_zone, the hearth
+// block's zone; late_by is the campaign's expire_after (a day unless
+// set); a date in starts is the start of that day in the zone.
+func TestScheduleDecoded(t *testing.T) {
+	cfg, diags := loadSrc(t, `
+hearth {
+  timezone = "Asia/Tokyo"
+}
+platform "local" "main" {}
+community "c" {
+  title    = "C"
+  platform = platform.local.main
+}
+template "hi" {
+  text = { en = "Hi" }
+}
+segment "all" {
+  when = "true"
+}
+campaign "weekly" {
+  audience = segment.all
+  schedule {
+    every  = "week"
+    day    = "Friday"
+    at     = "18:30"
+    starts = "2026-03-01"
+  }
+  step "a" {
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
+campaign "daily" {
+  audience = segment.all
+  schedule {
+    every     = "day"
+    at        = "07:00"
+    time_zone = "member"
+    late_by   = "2h"
+  }
+  step "a" {
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
+`, testOptions(nil))
+	if diags.HasErrors() || len(diags) > 0 {
+		t.Fatalf("diagnostics:%s", describe(diags))
+	}
+	weekly, daily := cfg.Campaigns[0].Schedule, cfg.Campaigns[1].Schedule
+	if weekly == nil || daily == nil {
+		t.Fatal("no schedule decoded")
+	}
+	if weekly.Weekday != time.Friday || weekly.At.String() != "18:30" || weekly.ZoneName() != "Asia/Tokyo" || weekly.Member {
+		t.Errorf("weekly: %+v", weekly)
+	}
+	if want := time.Date(2026, 2, 28, 15, 0, 0, 0, time.UTC); !weekly.Starts.Equal(want) {
+		t.Errorf("starts %v; want the start of 2026-03-01 in Tokyo, %v", weekly.Starts, want)
+	}
+	if cfg.Campaigns[0].ExpireAfter != config.DefaultLateBy || cfg.Campaigns[1].ExpireAfter != 2*time.Hour {
+		t.Errorf("expire_after %v and %v; want late_by's, 1d and 2h", cfg.Campaigns[0].ExpireAfter, cfg.Campaigns[1].ExpireAfter)
+	}
+	if !daily.Member || daily.ZoneName() != "member" || !cfg.Campaigns[1].Keyed() {
+		t.Errorf("daily: %+v", daily)
+	}
+	if got := weekly.String(); got != "every week on friday at 18:30 Asia/Tokyo, from 2026-02-28T15:00:00Z" {
+		t.Errorf("String() = %q", got)
+	}
+}

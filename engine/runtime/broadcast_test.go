@@ -187,3 +187,79 @@ campaign "digest" {
 		t.Errorf("ann still has a recheck at %v with no schedule", ann.RecheckAt)
 	}
 }
+
+// With time_zone = "member" each member gets the occurrence at ten on
+// their own clock, keyed by the date there; quiet hours hold a send as
+// in any campaign.
+func TestBroadcastMemberZoneAndQuietHours(t *testing.T) {
+	cfg := load(t, templates+`
+segment "everyone" {
+  when = "true"
+}
+campaign "daily" {
+  audience = segment.everyone
+  schedule {
+    every     = "day"
+    at        = "10:00"
+    time_zone = "member"
+    starts    = "2026-01-02T00:00:00Z"
+    ends      = "2026-01-02T23:59:00Z"
+  }
+  step "send" {
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
+campaign "weekly" {
+  audience = segment.everyone
+  schedule {
+    every     = "week"
+    day       = "friday"
+    at        = "23:00"
+    time_zone = "UTC"
+  }
+  quiet_hours {
+    from = "22:00"
+    to   = "08:00"
+  }
+  step "send" {
+    send {
+      channel  = "dm"
+      template = template.hi
+    }
+  }
+}
+`)
+	_, outs, _ := run(t, cfg, ev("t", "member.joined", "tokyo", 0, 0, `{"timezone":"Asia/Tokyo"}`)+
+		ev("u", "member.joined", "utc", 0, 0, "")+
+		ev("tick", "message.posted", "other", 4, 0, ""))
+	want := map[string][]string{
+		// 2026-01-02 10:00 in Tokyo is 01:00 UTC; the weekly one on
+		// Friday 2026-01-02 at 23:00 UTC is 08:00 in Tokyo, past the
+		// quiet hours there, and inside them in UTC until 08:00.
+		"tokyo": {
+			`01-02T01:00 enter run 1 (key "2026-01-02")`,
+			`01-02T01:00 queue campaign/daily[2026-01-02]/tokyo/1/1/send`,
+			`01-02T01:00 exit finished (key "2026-01-02")`,
+			`01-02T23:00 enter run 1 (key "2026-01-02")`,
+			`01-02T23:00 queue campaign/weekly[2026-01-02]/tokyo/1/1/send`,
+			`01-02T23:00 exit finished (key "2026-01-02")`,
+		},
+		"utc": {
+			`01-02T10:00 enter run 1 (key "2026-01-02")`,
+			`01-02T10:00 queue campaign/daily[2026-01-02]/utc/1/1/send`,
+			`01-02T10:00 exit finished (key "2026-01-02")`,
+			`01-02T23:00 enter run 1 (key "2026-01-02")`,
+			`01-02T23:00 defer send: quiet hours until 2026-01-03T08:00:00Z (key "2026-01-02")`,
+			`01-03T08:00 queue campaign/weekly[2026-01-02]/utc/1/1/send`,
+			`01-03T08:00 exit finished (key "2026-01-02")`,
+		},
+	}
+	for member, w := range want {
+		if got := campaignOutcomes(outs, member); strings.Join(got, "\n") != strings.Join(w, "\n") {
+			t.Errorf("%s:\n%s\nwant\n%s", member, strings.Join(got, "\n"), strings.Join(w, "\n"))
+		}
+	}
+}
