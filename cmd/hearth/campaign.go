@@ -61,6 +61,12 @@ at it, marked removed with the step they go on to (as member show says),
 with the moved block that would keep them if the step was renamed.
 While the files fail validation, show reads the state with the
 configuration hearth run records there (the one it runs), and says so.
+A scheduled campaign (a broadcast: a schedule block) starts with its
+schedule, how many stored members are in its audience now (those the next
+occurrence would start a run for) and its next three occurrences, by the
+clock ("schedule" in -json: text, every, day, at, time_zone, starts,
+ends, late_by, audience, next); each occurrence is a run keyed by its
+date, counted as runs of a campaign with run_key are.
 
 Then what became of each step's message, from the campaign's outcomes
 and outbox entries (one pass over each): reached (runs whose step came
@@ -435,14 +441,43 @@ func runCampaignShow(ctx context.Context, s *stdio, args []string) int {
 		fmt.Fprintf(s.err, "hearth campaign show: %v\n", err)
 		return 1
 	}
+	rep.NextAt(c, s.clock(), cfg.Settings.Timezone)
 	if *asJSON {
 		enc := jsonEncoder(s.out)
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(rep)
 		return 0
 	}
+	printSchedule(s.out, rep.Schedule, cfg.Settings.Timezone)
 	printCampaign(s.out, rep)
 	return 0
+}
+
+// printSchedule says when a scheduled campaign sends, to how many, and
+// its next occurrences; nothing for another campaign.
+func printSchedule(w io.Writer, sc *campaignstats.Schedule, def *time.Location) {
+	if sc == nil {
+		return
+	}
+	fmt.Fprintf(w, "Schedule: %s; a send of an occurrence goes out at most %s late (late_by).\n", sc.Text, sc.LateBy)
+	fmt.Fprintf(w, "Audience: %s in the audience now would get the next occurrence.\n", plural(sc.Audience, "member", "members"))
+	if len(sc.Next) == 0 {
+		fmt.Fprintln(w, "Next occurrences: none (past the schedule's ends).")
+		return
+	}
+	loc, where := def, ""
+	if sc.TimeZone != config.TimeZoneMember {
+		if l, err := time.LoadLocation(sc.TimeZone); err == nil {
+			loc = l
+		}
+	} else {
+		where = fmt.Sprintf(" (in %s, the hearth block's zone; each member gets it at %s on their own clock)", def, sc.At)
+	}
+	var next []string
+	for _, t := range sc.Next {
+		next = append(next, fmt.Sprintf("%s (%s)", t.In(loc).Format("2006-01-02 15:04 MST"), t.UTC().Format("15:04 UTC")))
+	}
+	fmt.Fprintf(w, "Next occurrences%s: %s.\n", where, strings.Join(next, ", "))
 }
 
 func printCampaign(w io.Writer, rep *campaignstats.Report) {
@@ -1022,6 +1057,9 @@ func stopViaDaemon(ctx context.Context, s *stdio, base string, c *config.Campaig
 	if c != nil {
 		local := stopAfterOf(c)
 		after.enter, after.block = local.enter, local.block
+		if local.reentry == "schedule" {
+			after.reentry = local.reentry // a broadcast's reentry decides nothing
+		}
 	}
 	printStopped(s, after, name, member, key, body.Stopped, body.Runs)
 	// An older daemon ignores what it does not know: say so rather than
@@ -1064,7 +1102,7 @@ func printStopped(s *stdio, after stopAfter, name, member, key string, stopped, 
 // how members enter it and enter it again.
 type stopAfter struct {
 	paused       bool
-	reentry      string // never, always, after
+	reentry      string // never, always, after; schedule for a broadcast
 	reentryAfter string // with after: 30d
 	enter        string // "member.joined", "entering segment.new"; "" when not known
 	block        string // where the campaign block is, main.hcl:12; "" when not known
@@ -1080,7 +1118,13 @@ func stopAfterOf(c *config.Campaign) stopAfter {
 	if len(c.EnterOn) > 0 {
 		ways = append(ways, strings.Join(c.EnterOn, " or "))
 	}
-	if c.Audience != nil {
+	switch {
+	case c.Schedule != nil && c.Audience != nil:
+		// A broadcast: the stopped run's occurrence is over, and the
+		// next one is a run of its own.
+		ways = append(ways, "each occurrence of its schedule, "+c.Schedule.String()+", in segment."+c.Audience.Name)
+		a.reentry = "schedule"
+	case c.Audience != nil:
 		ways = append(ways, "entering segment."+c.Audience.Name)
 	}
 	a.enter = strings.Join(ways, ", or ")
@@ -1103,6 +1147,8 @@ func (a stopAfter) text(name string) string {
 		again = "enter it again the same way (reentry = \"always\")"
 	case "after":
 		again = fmt.Sprintf("enter it again the same way once reentry_after (%s) has passed since the stop (reentry = \"after\")", orNone(a.reentryAfter))
+	case "schedule":
+		again = "get the next occurrence, a run of its own, if they are in the audience then"
 	default:
 		again = "do not enter it again (reentry = \"never\")"
 	}

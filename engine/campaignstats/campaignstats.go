@@ -343,6 +343,9 @@ type Report struct {
 	// step), says where it goes round: its runs end mostly at the goal,
 	// stop_when or leaving, so most stay running. Absent otherwise.
 	Loop *Loop `json:"loop,omitempty"`
+	// Schedule is the schedule of a scheduled campaign (a broadcast),
+	// its audience now and its next occurrences; absent for the others.
+	Schedule *Schedule `json:"schedule,omitempty"`
 }
 
 // Loop is where a campaign's steps go round (config.Campaign.Loop).
@@ -394,7 +397,7 @@ type removedWait struct {
 // an edit removed waits at that step, marked removed with the step it
 // goes on to, as member show says, not at the step now at its old index.
 func NewTally(c *config.Campaign, after map[string]string) *Tally {
-	t := &Tally{c: c, after: after, rep: Report{Campaign: c.Name, Paused: c.Paused, HasGoal: c.HasGoal(), HasStopWhen: c.StopWhen != nil, ConversionWindow: window(c), ConversionFrom: conversionFrom(c), Loop: LoopOf(c)}, waiting: make([]int, len(c.Steps)), held: make([]map[string]int, len(c.Steps)), variants: map[string]*Counts{}}
+	t := &Tally{c: c, after: after, rep: Report{Campaign: c.Name, Paused: c.Paused, HasGoal: c.HasGoal(), HasStopWhen: c.StopWhen != nil, ConversionWindow: window(c), ConversionFrom: conversionFrom(c), Loop: LoopOf(c), Schedule: scheduleOf(c)}, waiting: make([]int, len(c.Steps)), held: make([]map[string]int, len(c.Steps)), variants: map[string]*Counts{}}
 	for _, st := range c.Steps {
 		for _, v := range st.Split {
 			t.splits = true
@@ -430,6 +433,7 @@ func conversionFrom(c *config.Campaign) string {
 // Add counts one member.
 func (t *Tally) Add(m *state.Member) {
 	t.rep.Members++
+	t.audience(m)
 	t.rep.KeysKept += len(m.KeysEnded[t.c.Name])
 	runs := []*state.CampaignRun{m.Campaigns[t.c.Name]}
 	if m.HasKeyedRuns() {

@@ -1059,7 +1059,7 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 	addr := "campaign." + name
 	l.refLater(b, "community", addr, func(v any) { c.Community, _ = v.(*Community) })
 	l.refLater(b, "audience", addr, func(v any) { c.Audience, _ = v.(*Segment) })
-	if b.attr("enter_on") == nil && b.attr("audience") == nil {
+	if b.attr("enter_on") == nil && b.attr("audience") == nil && len(b.content.Blocks.OfType("schedule")) == 0 {
 		l.errorf(&hb.DefRange, "Campaign has no entry", "campaign %q enrolls nobody: set enter_on (an event type) or audience (a segment).", name)
 	}
 	if c.EnterWhen != nil && b.attr("enter_on") == nil {
@@ -1070,7 +1070,7 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 	}
 	if a := b.attr("max_runs"); a != nil {
 		switch {
-		case c.RunKey == nil && !b.reported("run_key"):
+		case c.RunKey == nil && !b.reported("run_key") && len(b.content.Blocks.OfType("schedule")) == 0:
 			l.errorf(a.Expr.Range().Ptr(), "max_runs without run_key", "max_runs limits the runs a member has under way at once, one per key; without run_key a member has one run of campaign %q at a time.", name)
 		case c.MaxRuns < 1:
 			l.errorf(a.Expr.Range().Ptr(), "Invalid max_runs", "max_runs must be 1 or more.")
@@ -1088,6 +1088,7 @@ func (l *loader) decodeCampaign(hb *hcl.Block) {
 		l.errorf(b.attr("reentry_after").Expr.Range().Ptr(), "reentry_after without reentry = \"after\"", "Set reentry = \"after\" for reentry_after to apply.")
 	}
 	c.ExpireAfter = b.expireAfter()
+	l.decodeSchedule(c, b, hb)
 	c.ConversionWindow = b.dur("conversion_window")
 	if a := b.attr("conversion_window"); a != nil && !b.reported("conversion_window") {
 		switch {

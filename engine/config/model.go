@@ -524,7 +524,11 @@ type Campaign struct {
 	RunKey *Rule
 	// MaxRuns is how many runs with a key a member may have under way
 	// at once; one more is refused (counted and logged), not started.
-	MaxRuns      int
+	MaxRuns int
+	// Schedule makes the campaign a broadcast: at each occurrence the
+	// members then in Audience start a run keyed by its date, once;
+	// nobody enters on segment.entered. nil for the others.
+	Schedule     *Schedule
 	FrequencyCap *durations.Rate
 	OnCap        string
 	// Paused holds the campaign: no entries, no steps, no sends.
@@ -572,6 +576,23 @@ const DefaultMaxRuns = 10
 // MaxRunKey is the longest key, in bytes, a run may have: it goes into
 // the member's document and every outbox key of the run.
 const MaxRunKey = 200
+
+// Keyed reports whether a member may have several runs of the campaign,
+// one per key: with run_key, and with a schedule (a run per occurrence,
+// keyed by its date).
+func (c *Campaign) Keyed() bool { return c.RunKey != nil || c.Schedule != nil }
+
+// KeyText says what gives the campaign's run keys, for messages:
+// run_key's rule, or the schedule's occurrence dates.
+func (c *Campaign) KeyText() string {
+	if c.RunKey != nil {
+		return "run_key = " + strconv.Quote(c.RunKey.Source)
+	}
+	if c.Schedule != nil {
+		return "schedule: the occurrence's date, such as \"2026-12-01\""
+	}
+	return ""
+}
 
 // For reports whether the campaign takes in a member who has left the
 // community (left) or is in it.

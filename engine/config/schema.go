@@ -412,7 +412,7 @@ var Root = &Block{
 				{Name: "community", Kind: KindRef, Refs: []string{"community"}, Doc: "Limit to one community."},
 				{Name: "enter_on", Kind: KindEventTypes, Doc: "Event type(s) that enroll the member. The campaign's rules (enter_when, exit_when, stop_when, and its steps' until, wait_until, when and branch rules) read the entering event as event, for the whole run; with several types, only the attributes they all have."},
 				{Name: "enter_when", Kind: KindRule, Doc: "Extra condition on the entering event." + ruleDoc},
-				{Name: "audience", Kind: KindRef, Refs: []string{"segment"}, Doc: "Enroll members when they enter this segment: segment.NAME; also when they come back to the community (or, with members = \"left\", leave it) while in the segment, as reentry allows."},
+				{Name: "audience", Kind: KindRef, Refs: []string{"segment"}, Doc: "Enroll members when they enter this segment: segment.NAME; also when they come back to the community (or, with members = \"left\", leave it) while in the segment, as reentry allows. With a schedule block, who each occurrence goes to: the members in the segment then (nobody enters on entering it)."},
 				{Name: "members", Kind: KindEnum, Enum: []string{"current", "left", "all"}, Doc: "Who the campaign is for. current: members of the community; leaving it ends their run (counted as left). left: members who have left (not those a moderation ladder banned), for a win-back: they enter on member.left or any later event or segment while away, their run goes on while they stay away, and coming back (member.joined) is the goal, ending the run as goal. Send by email (platform = platform.email.NAME, to their email identity) or webhook: a direct message on a chat platform cannot reach someone who left, and validate refuses it. all: both; leaving or coming back changes nothing, and a direct message on a chat platform to someone who has left is skipped. Rules tell who is who with member.left, member.left_at and member.days_since_left.", Default: "current"},
 				{Name: "exit_on_leave", Kind: KindBool, Doc: "With audience: leave the campaign when leaving the segment.", Default: "true"},
 				{Name: "exit_when", Kind: KindRule, Doc: "The goal: a rule over member state (and the entering event, in a campaign entered with enter_on) that ends the campaign for the member as a success, ended as goal, which hearth campaign show counts in the goal rate and A/B splits compare. For a way out that is no success (they unsubscribed, or bought elsewhere), use stop_when." + ruleDoc},
@@ -429,6 +429,25 @@ var Root = &Block{
 				{Name: "paused", Kind: KindBool, Doc: "Hold the campaign, the emergency brake: nobody enters, members in it stay at their step (reaching the goal, stop_when or leaving still ends a run), and its messages waiting in the outbox are held. Set it back to false to go on from where each member was; a running hearth run takes it at the next reload, in seconds. A member who triggers the campaign while it is paused (its enter_on event, entering its audience) does not enter it at the resume either: the trigger is not kept. hearth campaign stop ends runs and holds nothing: members go on entering a campaign that is not paused.", Default: "false"},
 			},
 			Blocks: []*Block{
+				{
+					Type: "schedule", Single: true,
+					Doc: "A broadcast on fixed calendar dates (a monthly digest on the 1st): at each occurrence every member then in the audience segment (and for whom the campaign is: members) starts a run keyed by the occurrence's date (\"2026-12-01\"), once, whatever reentry would say; members do not enter on segment.entered. Needs audience (a broadcast to everyone is a segment with when = \"true\"); enter_on, enter_when, run_key, reentry and reentry_after are refused with it, and late_by replaces expire_after. hearth run keeps each audience member's next occurrence as one of their time-based rechecks (set as they enter the audience, at their events and after a reload; cleared as they leave), so no occurrence scans every member. hearth simulate, replay and hearth test run occurrences as time passes; hearth campaign show NAME gives the schedule, the next three occurrences and the audience's size.",
+					Example: `schedule {
+  every     = "month"
+  day       = 1
+  at        = "10:00"
+  time_zone = "Europe/Berlin"
+}`,
+					Attrs: []Attr{
+						{Name: "every", Kind: KindEnum, Enum: []string{ScheduleDay, ScheduleWeek, ScheduleMonth}, Required: true, Doc: "How often: every day, every week (on day, a weekday) or every month (on day, a day of the month)."},
+						{Name: "day", Kind: KindAny, Doc: "With every = \"month\": the day of the month, 1 to 28 (every month has them), or -1 for the last day. With every = \"week\": the weekday, such as \"monday\". Not with every = \"day\"."},
+						{Name: "at", Kind: KindClock, Required: true, Doc: "The time of day of each occurrence, \"HH:MM\", in time_zone."},
+						{Name: "time_zone", Kind: KindString, Doc: "The IANA zone the dates and at are in, such as \"Europe/Berlin\", or \"member\": each member's own zone (member.attrs.timezone, else the hearth block's), as a step's at, so each member gets it at ten on their clock and the run key is the date there.", Default: "the hearth block's timezone"},
+						{Name: "starts", Kind: KindString, Doc: "No occurrence before this: an RFC 3339 time (\"2026-01-01T00:00:00Z\") or a date (\"2026-01-01\", the start of that day in time_zone; in the hearth block's zone with \"member\")."},
+						{Name: "ends", Kind: KindString, Doc: "No occurrence after this; as starts. An occurrence at it counts."},
+						{Name: "late_by", Kind: KindDuration, Doc: "How long after its time a send of an occurrence may still go out: the campaign's expire_after (which a scheduled campaign does not take). An occurrence hearth run missed while it was stopped runs when it starts again, in event time (the run enters at the occurrence), and its message goes out if that is within late_by of its time; beyond it the outbox skips it as expired, counted (hearth outbox list, campaign show, hearth_outbox_deliveries_total{result=\"expired\"}, simulate's expired column). At least 1m.", Default: "1d"},
+					},
+				},
 				{
 					Type: "quiet_hours", Single: true,
 					Doc: "Hours in the member's time zone when nothing is sent; sends wait for the end of the window. They hold when the message goes out, not only when its step comes due: the outbox holds a send whose delivery falls inside them (hearth run restarted late, a retry, an event posted after its time) until they end, and says so in hearth outbox list and member why.",

@@ -304,5 +304,6 @@ func (d *Daemon) campaignView(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusInternalServerError, map[string]any{"error": err.Error()})
 		return
 	}
+	rep.NextAt(c, d.opt.Now(), cfg.Settings.Timezone)
 	writeJSON(w, http.StatusOK, rep)
 }

@@ -204,7 +204,7 @@ func (m *Metrics) initLabels(old, cfg *config.Config) {
 		m.eventType(typ)
 	}
 	for _, c := range cfg.Campaigns {
-		if c.RunKey != nil {
+		if c.Keyed() {
 			m.runsRefused.WithLabelValues(c.Name)
 		}
 	}
@@ -221,7 +221,7 @@ func (m *Metrics) initLabels(old, cfg *config.Config) {
 		}
 	}
 	for _, c := range old.Campaigns {
-		if c.RunKey != nil && !keyedCampaign(cfg, c.Name) {
+		if c.Keyed() && !keyedCampaign(cfg, c.Name) {
 			m.runsRefused.DeleteLabelValues(c.Name)
 		}
 	}
@@ -242,7 +242,7 @@ func (m *Metrics) eventType(typ string) {
 func keyedCampaign(cfg *config.Config, name string) bool {
 	for _, c := range cfg.Campaigns {
 		if c.Name == name {
-			return c.RunKey != nil
+			return c.Keyed()
 		}
 	}
 	return false

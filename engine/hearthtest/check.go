@@ -397,13 +397,13 @@ func checkExpect(cfg *config.Config, x *Expect, diags *hcl.Diagnostics) {
 		}
 		ca, owner := &xc.attrs, "campaign "+c.Name
 		switch {
-		case xc.Key != nil && c.RunKey == nil:
+		case xc.Key != nil && !c.Keyed():
 			*diags = append(*diags, errorAt(ca.rng("key"), "Campaign has no run_key", "campaign %q has one run per member, without a key: remove key, or give the campaign run_key.", c.Name))
-		case xc.Key == nil && c.RunKey != nil:
+		case xc.Key == nil && c.Keyed():
 			// Which run's state? Each key has its own.
 			for _, attr := range []string{"status", "step", "ended", "variant", "runs", "held", "held_until"} {
 				if _, ok := ca.Attributes[attr]; ok {
-					*diags = append(*diags, errorAt(ca.rng(attr), "Which run?", "campaign %q has a run per key (run_key = %q): add key = \"...\" to this campaign block to say which run %s is about.", c.Name, c.RunKey.Source, attr))
+					*diags = append(*diags, errorAt(ca.rng(attr), "Which run?", "campaign %q has a run per key (%s): add key = \"...\" to this campaign block to say which run %s is about.", c.Name, c.KeyText(), attr))
 					break
 				}
 			}
@@ -469,7 +469,7 @@ func checkMember(cfg *config.Config, p *Member, diags *hcl.Diagnostics) map[stri
 			known(keyRng, "campaign", cname, campaigns, "", diags)
 			continue
 		}
-		if keyed && c.RunKey == nil {
+		if keyed && !c.Keyed() {
 			*diags = append(*diags, errorAt(keyRng, "Campaign has no run_key",
 				"campaign %q has no run_key, so a member has one run of it, not one per key: pin it as %s = %q.", c.Name, c.Name, p.Variants[name]))
 			continue

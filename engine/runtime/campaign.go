@@ -64,7 +64,9 @@ func (r *Runtime) campaignEvent(w *work, m *state.Member, ev *events.Event, view
 			} else {
 				r.enroll(w, m, c, ev, view)
 			}
-		case c.Audience != nil && ev.Type == "segment.entered" && ev.Attrs["segment"] == c.Audience.Name:
+		// A scheduled campaign's members enter at its occurrences
+		// (broadcast), not on entering its audience.
+		case c.Audience != nil && c.Schedule == nil && ev.Type == "segment.entered" && ev.Attrs["segment"] == c.Audience.Name:
 			r.enroll(w, m, c, ev, nil)
 		case leaving:
 			r.endRuns(w, m, c, ev.At, ev.ID, "left")
@@ -82,7 +84,7 @@ func (r *Runtime) audiencesOnMove(w *work, m *state.Member, ev *events.Event) {
 	for _, c := range r.cfg.Campaigns {
 		// A campaign for all members took them in on entering the
 		// segment, and moving ended no run of it.
-		if c.Audience == nil || c.Paused || c.Members == config.MembersAll || !c.For(m.Left) {
+		if c.Audience == nil || c.Schedule != nil || c.Paused || c.Members == config.MembersAll || !c.For(m.Left) {
 			continue
 		}
 		if c.Community != nil && ev.Community != "" && !r.inFamily(ev.Community, c.Community) {
@@ -127,7 +129,9 @@ func (r *Runtime) dropRuns(w *work, m *state.Member, now time.Time) {
 		}
 		c := r.campaigns[name]
 		if keep, ok := r.keepRun(c); ok && now.Sub(run.EndedAt) >= keep {
-			if c.Reentry == "never" {
+			// A broadcast's occurrence never comes round again: its
+			// key need not be kept to refuse it.
+			if c.Reentry == "never" && c.Schedule == nil {
 				m.CompactRun(id)
 			} else {
 				m.DropRun(id)
@@ -214,6 +218,10 @@ func Enrollable(m *state.Member, c *config.Campaign, key string, at time.Time) b
 		ran, ended = true, e.At
 	}
 	if ran {
+		if c.Schedule != nil {
+			// An occurrence's run, whatever reentry: once.
+			return false
+		}
 		switch c.Reentry {
 		case "never":
 			return false

@@ -163,7 +163,9 @@ func (r *Runtime) movesHeard() heard {
 	}
 	for _, c := range r.cfg.Campaigns {
 		if c.Audience != nil {
-			h.entered[c.Audience.Name] = true
+			// A broadcast's members enter at its occurrences, not on
+			// entering its audience; leaving it still ends their runs.
+			h.entered[c.Audience.Name] = h.entered[c.Audience.Name] || c.Schedule == nil
 			h.left[c.Audience.Name] = h.left[c.Audience.Name] || c.ExitOnLeave
 		}
 	}

@@ -48,6 +48,9 @@ type Runtime struct {
 	eval      *rules.Evaluator
 	byType    map[string][]*config.Incentive
 	segOrder  []*config.Segment
+	// scheduled are the campaigns with a schedule (broadcasts); none in
+	// most configurations, so the hot path pays nothing for them.
+	scheduled []*config.Campaign
 	forLeft   map[string]bool // segments members who left can be in (config.SegmentsForLeft)
 	ranks     map[string]int
 	zones     *zones // the members' time zones, for weekday and hour
@@ -305,6 +308,9 @@ func New(cfg *config.Config, log *slog.Logger) *Runtime {
 	r.campaigns = map[string]*config.Campaign{}
 	for _, c := range cfg.Campaigns {
 		r.campaigns[c.Name] = c
+		if c.Schedule != nil {
+			r.scheduled = append(r.scheduled, c)
+		}
 		for _, t := range c.EnterOn {
 			r.enters[t] = true
 		}
@@ -437,6 +443,12 @@ func MemberRules(cfg *config.Config) uint64 {
 	for _, c := range cfg.Campaigns {
 		if c.Paused {
 			field("paused campaign", c.Name)
+		}
+		// A schedule added, changed or removed: the sweep sets (or
+		// clears) the next occurrence of every member in its audience,
+		// which no event of theirs may come to do before it.
+		if s := c.Schedule; s != nil && c.Audience != nil {
+			field("schedule", c.Name, c.Audience.Name, s.String(), c.Members)
 		}
 		// A step renamed by a moved block: the sweep carries the runs
 		// stored on the old name over to the new one, so the block can
@@ -924,9 +936,14 @@ func (r *Runtime) recheckMember(w *work, m *state.Member) error {
 	}
 	r.refreshStrikes(w, m, at)
 	r.endMute(w, m, at)
+	late := at.Equal(m.EvaluatedAt)
 	ev := &events.Event{ID: fmt.Sprintf("recheck:%s:%d", m.ID, at.Unix()), Type: "hearth.recheck", Member: events.Member{ID: m.ID}, At: at}
 	if err := r.settle(w, m, ev, 0); err != nil {
 		return err
+	}
+	if len(r.scheduled) > 0 {
+		// After settling: the audience is the one at the occurrence.
+		r.broadcast(w, m, ev, late)
 	}
 	r.stats.Rechecks++
 	return nil
@@ -1078,6 +1095,10 @@ func (r *Runtime) schedule(m *state.Member) {
 			consider(run.Due)
 			consider(run.Deadline)
 		}
+	}
+	if len(r.scheduled) > 0 {
+		// A broadcast reaches idle members too: not behind the horizon.
+		consider(r.nextOccurrence(m, now))
 	}
 	consider(r.nextDecay(m, now))
 	consider(r.muteEnd(m))

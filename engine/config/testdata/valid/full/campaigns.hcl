@@ -116,6 +116,28 @@ campaign "pulse" {
   }
 }
 
+# A broadcast: the regulars get the digest on the last day of each month
+# at 10:00 on their own clock, in 2026.
+campaign "digest" {
+  audience = segment.regulars
+  schedule {
+    every     = "month"
+    day       = -1
+    at        = "10:00"
+    time_zone = "member"
+    starts    = "2026-01-01"
+    ends      = "2026-12-31T23:59:59Z"
+    late_by   = "12h"
+  }
+
+  step "send" {
+    send {
+      channel  = "dm"
+      template = template.nudge
+    }
+  }
+}
+
 # Rules of a campaign entered on an event read that event all through
 # the run: until gives a time from it, a branch reads an attribute. Each
 # city is a run of its own (run_key), at most three at once.
