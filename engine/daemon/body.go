@@ -16,15 +16,16 @@ import (
 const bodyForms = "one JSON event, a JSON array of events, or JSON lines (one event per line)"
 
 // jsonMediaTypes are the Content-Types a body of events may be sent
-// as: JSON's and JSON lines' names, and the ones clients send without
-// being told (curl --data-binary sends a form's type), which say nothing
-// of the body.
+// as: JSON's, JSON lines' and JSON text sequences' (RFC 7464) names, and
+// the ones clients send without being told (curl --data-binary sends a
+// form's type, others a file's octet-stream), which say nothing of the
+// body.
 var jsonMediaTypes = map[string]bool{
 	"application/json": true, "text/json": true, "application/x-json": true,
 	"application/x-ndjson": true, "application/ndjson": true, "application/jsonl": true,
 	"application/x-jsonl": true, "application/jsonlines": true, "application/x-jsonlines": true,
-	"application/json-seq": true, // RFC 7464: each event after a record separator
-	"text/plain": true, "application/octet-stream": true, "application/x-www-form-urlencoded": true,
+	"application/json-seq": true, "text/plain": true, "application/octet-stream": true,
+	"application/x-www-form-urlencoded": true,
 }
 
 // utf8Charsets are the charset parameters a body of events may name:

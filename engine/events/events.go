@@ -85,7 +85,7 @@ const (
 	// arrays, attrs itself the first level: attrs.meta.cart.items[0]
 	// is five. Deep enough for the payloads platforms send; shallow
 	// enough that walking an event stays cheap.
-	MaxDepth = 16
+	MaxDepth     = 16
 	MaxStringLen = 64 << 10
 )
 
