@@ -125,7 +125,7 @@ func utf16Problem(body []byte) string {
 		return "the body is UTF-16 (little-endian: it starts with the byte order mark FF FE), not UTF-8" + hint
 	case bytes.HasPrefix(body, []byte{0xfe, 0xff}):
 		return "the body is UTF-16 (big-endian: it starts with the byte order mark FE FF), not UTF-8" + hint
-	case len(body) >= 2 && (body[0] == 0) != (body[1] == 0) && bytes.IndexAny(body[:2], "{[") >= 0:
+	case len(body) >= 2 && (body[0] == 0) != (body[1] == 0) && bytes.ContainsAny(body[:2], "{["):
 		return "the body is UTF-16, not UTF-8 (its first character is followed or preceded by a zero byte)" + hint
 	}
 	return ""

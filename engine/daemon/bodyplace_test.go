@@ -154,3 +154,33 @@ func FuzzArrayMalformedPlaced(f *testing.F) {
 		checkPlaced(t, "fuzzed", body, int(k)%count, off, int(k)%count)
 	})
 }
+
+// FuzzParseBody reads any body: every problem is placed on a line of
+// the body, and malformed JSON at a line and column in it.
+func FuzzParseBody(f *testing.F) {
+	f.Add([]byte("[\n  " + placeEvent(0) + ",\n  " + placeEvent(1) + "\n]"))
+	f.Add([]byte(placeEvent(0) + "\n" + `{"id":` + "\n"))
+	f.Add([]byte("\x1e" + placeEvent(0) + "\n\x1e{\n"))
+	f.Add([]byte("[1, null, \"x\", {}]"))
+	f.Add([]byte("\xff\xfe{\x00"))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		evs, places, bad := parseBody(body)
+		if len(places) != len(evs) {
+			t.Fatalf("%d events, %d places", len(evs), len(places))
+		}
+		lines := strings.Split(string(body), "\n")
+		for _, e := range bad {
+			if e.Line < 1 || e.Line > len(lines)+1 {
+				t.Fatalf("problem on line %d of %d: %+v", e.Line, len(lines), e)
+			}
+			if m := atRe.FindStringSubmatch(e.Error); m != nil {
+				var line, col int
+				fmt.Sscan(m[1], &line)
+				fmt.Sscan(m[2], &col)
+				if line < 1 || line > len(lines) || col < 1 || col > utf8.RuneCountInString(lines[line-1])+1 {
+					t.Fatalf("line %d, column %d is not in %q: %s", line, col, body, e.Error)
+				}
+			}
+		}
+	})
+}

@@ -286,6 +286,10 @@ func FuzzParse(f *testing.F) {
 	et := &rules.EventType{Attrs: map[string]rules.AttrType{"length": rules.TypeInt, "x": rules.TypeTime}}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ev, err := Parse(data)
+		// The id an error names is the id the event, read, would have.
+		if id := ProbeID(data); err == nil && id != ev.ID {
+			t.Fatalf("ProbeID %q of an event read as %q", id, ev.ID)
+		}
 		if err != nil {
 			if !errors.Is(err, ErrInvalid) {
 				t.Fatalf("error not ErrInvalid: %v", err)
