@@ -697,7 +697,9 @@ func (d daemonReplay) run(ctx context.Context, s *stdio) int {
 		}
 		bad = map[int]string{}
 		for _, e := range body.Events {
-			if e.Line >= 1 && e.Line <= len(pending) {
+			// An event with two problems is listed twice, the invalid
+			// one first: that one is the line's.
+			if _, named := bad[e.Line]; !named && e.Line >= 1 && e.Line <= len(pending) {
 				bad[e.Line] = e.Error
 			}
 		}

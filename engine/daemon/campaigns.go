@@ -307,3 +307,59 @@ func (d *Daemon) campaignView(w http.ResponseWriter, r *http.Request) {
 	rep.NextAt(c, d.opt.Now(), cfg.Settings.Timezone)
 	writeJSON(w, http.StatusOK, rep)
 }
+
+// CampaignSummary is one campaign of GET /v1/campaigns: its runs by
+// where they are, counted as GET /v1/population counts them.
+type CampaignSummary struct {
+	Name string `json:"name"`
+	// Status is "paused" for a campaign held with paused = true,
+	// "active" otherwise.
+	Status  string `json:"status"`
+	Steps   int    `json:"steps"`
+	Entered int    `json:"entered"`
+	Running int    `json:"running"`
+	// The runs that ended, by how (state.CampaignRun's reasons).
+	Goal     int `json:"goal"`
+	Finished int `json:"finished"`
+	Exited   int `json:"exited"`
+	Left     int `json:"left"`
+	Stopped  int `json:"stopped"`
+	// GoalRate is Goal of Entered (campaignstats.Counts.GoalRate), in a
+	// campaign that has a goal; absent otherwise.
+	GoalRate *float64 `json:"goal_rate,omitempty"`
+}
+
+// listCampaigns answers GET /v1/campaigns: every campaign of the
+// configuration in force, in its order, with its runs counted. It scans
+// every member, as GET /v1/population does, on the processor goroutine.
+func (d *Daemon) listCampaigns(w http.ResponseWriter, r *http.Request) {
+	cfg := d.Snapshot().Config
+	var pop Population
+	err := d.Query(r.Context(), func(ctx context.Context, rt *runtime.Runtime) error {
+		var err error
+		pop, err = d.countPopulation(ctx, rt)
+		return err
+	})
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, map[string]any{"error": err.Error()})
+		return
+	}
+	out := []CampaignSummary{}
+	for _, c := range cfg.Campaigns {
+		n := pop.Campaigns[c.Name] // nil after a reload that added it: 0s
+		s := CampaignSummary{Name: c.Name, Status: "active", Steps: len(c.Steps), Running: n["active"],
+			Goal: n["goal"], Finished: n["finished"], Exited: n["exited"], Left: n["left"], Stopped: n["stopped"]}
+		if c.Paused {
+			s.Status = "paused"
+		}
+		for _, k := range n {
+			s.Entered += k
+		}
+		if c.HasGoal() {
+			rate := campaignstats.Counts{Entered: s.Entered, Goal: s.Goal}.GoalRate()
+			s.GoalRate = &rate
+		}
+		out = append(out, s)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"campaigns": out})
+}

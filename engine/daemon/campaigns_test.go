@@ -444,3 +444,46 @@ campaign "welcome" {
 	default:
 	}
 }
+
+// GET /v1/campaigns lists every campaign of the configuration, in its
+// order, with its runs counted: a paused one says so, and one with a goal
+// has its goal rate.
+func TestListCampaigns(t *testing.T) {
+	nudge := `
+campaign "nudge" {
+  community = community.c
+  enter_on  = "member.joined"
+  exit_when = "member.messages > 0"
+  step "later" {
+    wait = "30d"
+  }
+}
+campaign "held" {
+  community = community.c
+  enter_on  = "member.joined"
+  paused    = true
+  step "later" {
+    wait = "30d"
+  }
+}
+`
+	f := start(t, rulesA+welcome+nudge, "")
+	joinThree(t, f)
+	post(t, f, "/v1/events", fmt.Sprintf(`{"id":"p0","type":"message.posted","member":"m0","at":%q}`, time.Now().UTC().Add(-time.Minute).Format(time.RFC3339)), "")
+	var out struct {
+		Campaigns []daemon.CampaignSummary `json:"campaigns"`
+	}
+	getJSON(t, f.srv.URL+"/v1/campaigns", &out)
+	var got []string
+	for _, c := range out.Campaigns {
+		rate := "-"
+		if c.GoalRate != nil {
+			rate = fmt.Sprintf("%.2f", *c.GoalRate)
+		}
+		got = append(got, fmt.Sprintf("%s %s steps=%d entered=%d running=%d goal=%d rate=%s", c.Name, c.Status, c.Steps, c.Entered, c.Running, c.Goal, rate))
+	}
+	want := "welcome active steps=1 entered=3 running=3 goal=0 rate=-|nudge active steps=1 entered=3 running=2 goal=1 rate=0.33|held paused steps=1 entered=0 running=0 goal=0 rate=-"
+	if strings.Join(got, "|") != want {
+		t.Errorf("campaigns:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.ReplaceAll(want, "|", "\n"))
+	}
+}

@@ -840,8 +840,19 @@ func TestEventsBodyEncodings(t *testing.T) {
 		t.Errorf("plain text said to be gzip: %d %v", code, body)
 	}
 	// 8 MiB of blanks compress to a few KiB.
-	if code, body := postEncoded(t, f, "gzip", gzipped(t, bytes.Repeat([]byte(" "), daemon.MaxBody+1))); code != http.StatusRequestEntityTooLarge || !strings.Contains(fmt.Sprint(body["error"]), "uncompressed") {
+	if code, body := postEncoded(t, f, "gzip", gzipped(t, bytes.Repeat([]byte(" "), daemon.MaxBody+1))); code != http.StatusRequestEntityTooLarge || !strings.Contains(fmt.Sprint(body["error"]), "more than 8388608 bytes once decompressed") {
 		t.Errorf("a gzip body holding more than the limit: %d %v", code, body)
+	}
+	// Sent without its length (chunked), a plain body is read up to the
+	// limit: nothing was compressed, so the answer says nothing of it.
+	req, _ := http.NewRequest("POST", f.srv.URL+"/v1/events", io.MultiReader(bytes.NewReader(bytes.Repeat([]byte(" "), daemon.MaxBody+1))))
+	if code, body := sendJSON(t, req); code != http.StatusRequestEntityTooLarge || fmt.Sprint(body["error"]) != "the body is larger than 8388608 bytes; send fewer events per request" {
+		t.Errorf("a plain body over the limit: %d %v", code, body)
+	}
+	// A gzip body cut short, as a client that gave up sends it.
+	whole := gzipped(t, []byte(events(8, 50)))
+	if code, body := postEncoded(t, f, "gzip", whole[:len(whole)/2]); code != http.StatusBadRequest || fmt.Sprint(body["error"]) != "the gzip data ends early (truncated body?); send the whole compressed body" {
+		t.Errorf("a gzip body cut short: %d %v", code, body)
 	}
 	if p := points(t, f); p != 7 {
 		t.Errorf("points %d; want 7 (the 5 gzipped and 2 plain events alone)", p)

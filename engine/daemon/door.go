@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/hearth-community/hearth/engine/config"
@@ -113,44 +114,78 @@ type refusal struct {
 	events []EventError
 }
 
+// The reasons an event of a request is refused, in EventError.Reason.
+const (
+	reasonInvalid = "invalid"
+	reasonFuture  = "future"
+	reasonTooOld  = "too_old"
+)
+
 // admit checks a request's events as parsed from its body (with the
 // body's own problems, bad), and says why they are refused, or nil.
-// Reported problems carry each event's index and line in the body.
+// Reported problems carry each event's index and line in the body and
+// their reason. A sender learns of every problem at once: a request with
+// an invalid event gets 400 listing it with the events dated in the
+// future or too old (each with its reason), one without gets 422 for
+// those. Either way nothing is applied.
 func (d *Daemon) admit(evs []events.Event, places []place, bad []EventError) *refusal {
-	// Every problem with the events themselves is reported at once.
 	parsed := len(evs) + len(bad)
+	// The count first: a sender of 20,000 events learns to split the
+	// batch before fixing events it would have to send again anyway.
+	if parsed > MaxEventsPerRequest {
+		return &refusal{http.StatusRequestEntityTooLarge, "too_many", fmt.Sprintf("more than %d events in one request; send at most %d events per request", MaxEventsPerRequest, MaxEventsPerRequest), nil}
+	}
+	for i := range bad {
+		bad[i].Reason = reasonInvalid
+	}
 	for _, e := range d.screen(evs) {
-		e.Index, e.Line = places[e.Index].index, places[e.Index].line
+		e.Index, e.Line, e.Reason = places[e.Index].index, places[e.Index].line, reasonInvalid
 		bad = append(bad, e)
 	}
-	if len(bad) > 0 {
-		sort.SliceStable(bad, func(i, j int) bool { return bad[i].Index < bad[j].Index })
-		return &refusal{http.StatusBadRequest, "invalid", someOf(len(bad), parsed, "invalid") + "; nothing was applied", bad}
-	}
-	if len(evs) == 0 {
+	invalid := len(bad)
+	if invalid == 0 && len(evs) == 0 {
 		return &refusal{http.StatusBadRequest, "empty", "no events in the body: send " + bodyForms, nil}
 	}
-	if len(evs) > MaxEventsPerRequest {
-		return &refusal{http.StatusRequestEntityTooLarge, "too_many", fmt.Sprintf("at most %d events per request", MaxEventsPerRequest), nil}
-	}
-	if ahead := d.future(evs); len(ahead) > 0 {
-		return &refusal{http.StatusUnprocessableEntity, "future", someOf(len(ahead), len(evs), "dated in the future") +
-			": check the sender's clock; nothing was applied", placed(ahead, places)}
-	}
-	if old := d.tooOld(evs); len(old) > 0 {
+	ahead := placed(d.future(evs), places, reasonFuture)
+	old := placed(d.tooOld(evs), places, reasonTooOld)
+	if len(old) > 0 {
 		d.stats.TooOld.Add(int64(len(old)))
-		return &refusal{http.StatusUnprocessableEntity, "too_old", someOf(len(old), len(evs), "older than the event ids hearth remembers") +
-			": hearth cannot tell such events from ones already applied; nothing was applied", placed(old, places)}
 	}
-	return nil
+	var says []string
+	if invalid > 0 {
+		says = append(says, someOf(invalid, parsed, "invalid"))
+	}
+	if len(ahead) > 0 {
+		says = append(says, someOf(len(ahead), parsed, "dated in the future")+" (check the sender's clock)")
+	}
+	if len(old) > 0 {
+		says = append(says, someOf(len(old), parsed, "older than the event ids hearth remembers")+
+			" (hearth cannot tell such events from ones already applied)")
+	}
+	if len(says) == 0 {
+		return nil
+	}
+	all := append(append(bad, ahead...), old...)
+	// An event with two problems is listed twice, its invalid one first.
+	sort.SliceStable(all, func(i, j int) bool { return all[i].Index < all[j].Index })
+	msg := strings.Join(says, "; ") + "; nothing was applied"
+	switch {
+	case invalid > 0:
+		return &refusal{http.StatusBadRequest, reasonInvalid, msg, all}
+	case len(ahead) > 0:
+		return &refusal{http.StatusUnprocessableEntity, reasonFuture, msg, all}
+	}
+	return &refusal{http.StatusUnprocessableEntity, reasonTooOld, msg, all}
 }
 
-// placed gives problems found by position in evs their place in the body.
-func placed(bad []EventError, places []place) []EventError {
+// placed gives problems found by position in evs their place in the
+// body, and their reason.
+func placed(bad []EventError, places []place, reason string) []EventError {
 	for i := range bad {
 		if p := bad[i].Index; p >= 0 && p < len(places) {
 			bad[i].Index, bad[i].Line = places[p].index, places[p].line
 		}
+		bad[i].Reason = reason
 	}
 	return bad
 }

@@ -2,15 +2,20 @@ package daemon
 
 import (
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"net/url"
+	"path"
 	"path/filepath"
 	goruntime "runtime"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -76,15 +81,32 @@ func (d *Daemon) Handler(token string) http.Handler {
 	}
 	unmatched := unrouted(unmatchedRoute)
 	wrongMethod := map[string]http.Handler{} // by route pattern
+	unclean := map[string]http.Handler{}     // by route pattern, and unmatchedRoute
 	var patterns []string                    // in the order of Routes
 	for _, rt := range routes() {
 		wrongMethod[rt.Pattern] = unrouted(rt.Pattern)
+		unclean[rt.Pattern] = m.instrument(rt.Pattern, http.HandlerFunc(uncleanAnswer))
 		patterns = append(patterns, rt.Pattern)
 	}
+	unclean[unmatchedRoute] = m.instrument(unmatchedRoute, http.HandlerFunc(uncleanAnswer))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Answers quote what members wrote (names, messages); a browser
 		// opening one must not sniff it as HTML.
 		w.Header().Set("X-Content-Type-Options", "nosniff")
+		if r.Method != http.MethodConnect && cleanPath(r.URL.EscapedPath()) != r.URL.EscapedPath() {
+			// The mux would redirect to the clean path before any route
+			// (the token's check, the metrics) saw the request: a sender
+			// of events following the redirect, or not, would never
+			// learn why nothing arrived. Counted under the route the
+			// clean path leads to.
+			_, pattern := mux.Handler(r)
+			h, ok := unclean[pattern]
+			if !ok {
+				h = unclean[unmatchedRoute]
+			}
+			h.ServeHTTP(w, r)
+			return
+		}
 		if _, pattern := mux.Handler(r); pattern == "" {
 			if route := pathRoute(mux, patterns, r); route != "" {
 				wrongMethod[route].ServeHTTP(w, r)
@@ -95,6 +117,37 @@ func (d *Daemon) Handler(token string) http.Handler {
 		}
 		mux.ServeHTTP(w, r)
 	})
+}
+
+// cleanPath is p as http.ServeMux cleans it before matching routes:
+// no "//", "/./" or "/../", its trailing slash kept.
+func cleanPath(p string) string {
+	if p == "" {
+		return "/"
+	}
+	if p[0] != '/' {
+		p = "/" + p
+	}
+	np := path.Clean(p)
+	if strings.HasSuffix(p, "/") && np != "/" {
+		np += "/"
+	}
+	return np
+}
+
+// uncleanAnswer answers a request whose path is not written clean
+// ("/v1//events"), naming the clean one: a GET or HEAD, which changes
+// nothing, is redirected there, as a browser expects; any other method
+// gets 404, since a client following a redirect may send it again
+// without its body.
+func uncleanAnswer(w http.ResponseWriter, r *http.Request) {
+	clean := &url.URL{Path: cleanPath(r.URL.Path), RawQuery: r.URL.RawQuery}
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		w.Header().Set("Location", clean.String())
+		writeJSON(w, http.StatusTemporaryRedirect, map[string]any{"error": fmt.Sprintf("the path %s is not written clean; it is %s", r.URL.EscapedPath(), clean)})
+		return
+	}
+	writeJSON(w, http.StatusNotFound, map[string]any{"error": fmt.Sprintf("no route %s %s: the path is not written clean (a //, /./ or /../ in it); send the request to %s", r.Method, r.URL.EscapedPath(), clean)})
 }
 
 // unmatchedRoute is the route label of requests no route takes: raw
@@ -229,7 +282,10 @@ type EventError struct {
 	Index int    `json:"index"`
 	Line  int    `json:"line,omitempty"`
 	ID    string `json:"id,omitempty"`
-	Error string `json:"error"`
+	// Reason is why, for a machine: invalid, future or too_old (the
+	// reasons of hearth_events_rejected_total).
+	Reason string `json:"reason,omitempty"`
+	Error  string `json:"error"`
 }
 
 // postEvents takes one JSON event or JSON lines. A request with any bad
@@ -246,14 +302,20 @@ type EventError struct {
 // (Content-Encoding: gzip, as log shippers send by default), at most
 // MaxBody bytes either way; it answers the request itself when it cannot.
 func (d *Daemon) readEventsBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	compressed := false
 	tooLarge := func() ([]byte, bool) {
-		d.reject(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the body is larger than %d bytes (uncompressed); send fewer events per request", MaxBody), nil)
+		msg := fmt.Sprintf("the body is larger than %d bytes; send fewer events per request", MaxBody)
+		if compressed {
+			msg = fmt.Sprintf("the body holds more than %d bytes once decompressed; send fewer events per request", MaxBody)
+		}
+		d.reject(w, http.StatusRequestEntityTooLarge, "too_large", msg, nil)
 		return nil, false
 	}
 	var src io.Reader = http.MaxBytesReader(w, r.Body, MaxBody)
 	switch enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); enc {
 	case "", "identity":
 	case "gzip", "x-gzip":
+		compressed = true
 		zr, err := gzip.NewReader(src)
 		if err != nil {
 			var tooBig *http.MaxBytesError
@@ -274,10 +336,17 @@ func (d *Daemon) readEventsBody(w http.ResponseWriter, r *http.Request) ([]byte,
 	body, err := io.ReadAll(src)
 	if err != nil {
 		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
+		switch {
+		case errors.As(err, &tooBig):
 			return tooLarge()
+		case compressed && errors.Is(err, io.ErrUnexpectedEOF):
+			// What the reader met is the end of the compressed data.
+			d.reject(w, http.StatusBadRequest, "unreadable", "the gzip data ends early (truncated body?); send the whole compressed body", nil)
+		case compressed && (errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader)):
+			d.reject(w, http.StatusBadRequest, "unreadable", "the gzip data is damaged ("+err.Error()+"); compress the body again and send it", nil)
+		default:
+			d.reject(w, http.StatusBadRequest, "unreadable", "could not read the body: "+err.Error(), nil)
 		}
-		d.reject(w, http.StatusBadRequest, "unreadable", "could not read the body: "+err.Error(), nil)
 		return nil, false
 	}
 	if len(body) > MaxBody {
@@ -367,12 +436,35 @@ func (d *Daemon) postEvents(w http.ResponseWriter, r *http.Request) {
 }
 
 // reject refuses a request. A refusal for its events (an event reason:
-// invalid, future ...) counts each event it names, as platform streams
-// and events files do, or 1 when it names none; any other refuses the
-// request as a whole and counts it once (countRefusal).
+// invalid, future ...) counts each event it names under the event's own
+// reason (bad[i].Reason, else reason), an event named twice once, as
+// platform streams and events files do, or 1 when it names none; any
+// other refuses the request as a whole and counts it once
+// (countRefusal). The answer's "reason" is the request's, or the one
+// every event it names shares; a refusal whose events have several
+// leaves it out, each event saying its own.
 func (d *Daemon) reject(w http.ResponseWriter, code int, reason, msg string, bad []EventError) {
 	n := max(1, len(bad))
-	d.countRefusal(reason, n)
+	single := reason
+	if len(bad) == 0 {
+		d.countRefusal(reason, 1)
+	} else {
+		by, seen := map[string]int{}, map[int]bool{}
+		for _, e := range bad {
+			r := cmp.Or(e.Reason, reason)
+			if r != reason {
+				single = ""
+			}
+			if !seen[e.Index] {
+				seen[e.Index] = true
+				by[r]++
+			}
+		}
+		n = len(seen)
+		for _, r := range slices.Sorted(maps.Keys(by)) {
+			d.countRefusal(r, by[r])
+		}
+	}
 	// A sender whose events are refused finds out from its own logs, if
 	// it reads the answers; ours say it too, once a minute per reason.
 	if ok, held := d.refusedLog.Allow(reason, time.Now()); ok {
@@ -386,6 +478,9 @@ func (d *Daemon) reject(w http.ResponseWriter, code int, reason, msg string, bad
 		d.log.Info("request refused", args...)
 	}
 	body := map[string]any{"error": msg}
+	if single != "" {
+		body["reason"] = single
+	}
 	if len(bad) > 0 {
 		if len(bad) > 100 {
 			bad = bad[:100]

@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/hearth-community/hearth/engine/daemon/dashboard"
+	"github.com/hearth-community/hearth/engine/events"
 )
 
 // Route is one endpoint of the HTTP API. The server registers its routes
@@ -45,19 +46,20 @@ func Routes() []Route {
 func routes() []Route {
 	return []Route{
 		{Pattern: "POST /v1/events", Usage: "POST /v1/events", Token: true, Events: true,
-			Doc: fmt.Sprintf("one JSON event (pretty-printed or not), a JSON array of events, or JSON lines; "+
-				"at most %d MiB and %d events a request (413 beyond); the body is sent as itself (curl --data-binary @FILE; any JSON "+
-				"or JSON-lines Content-Type, text/plain, or the form type curl sends by default); a form upload (curl -F), XML or "+
-				"another type that is not JSON gets 415; 202 once durably stored, with \"warnings\" naming an event type neither "+
+			Doc: fmt.Sprintf("one JSON event (pretty-printed or not), a JSON array of events, JSON lines, or a JSON text sequence (RFC 7464); "+
+				"at most %d MiB and %d events a request (413 beyond, before the events are judged); the body is sent as itself (curl --data-binary @FILE; any JSON, "+
+				"JSON-lines or application/json-seq Content-Type, text/plain, application/octet-stream, or the form type curl sends by default), in UTF-8 "+
+				"(another charset, or a form upload (curl -F), XML or another type that is not JSON gets 415); 202 once durably stored, with \"warnings\" naming an event type neither "+
 				"standard nor declared that looks like a typo of one that is (taken all the same), an attribute its type does not declare "+
 				"that looks like a typo of one it does, which the event lacks (\"chanel\" for channel: taken, and no rule reads it), a member's timezone that is not an IANA time zone name "+
 				"(\"Europe/Berln\", with the zone it looks like: taken, and the member's time zone is not set from it), and an id reused with different content, "+
-				"within the request or after an event applied earlier (the first event applied, the later ones counted as duplicates); a request with a bad event "+
-				"changes nothing and gets 400 with each problem, its index and line (malformed JSON with the line and column where it breaks; an attribute of the wrong type for its "+
-				"event type is one: the rules could not read it); an event dated more than -max-ahead (5m) past this machine's "+
-				"clock gets 422, as from platform streams and -events files; ?backfill=true marks history sent in time order "+
+				"within the request or after an event applied earlier (the first event applied, the later ones counted as duplicates); a refused request "+
+				"changes nothing and lists every problem at once, each with its index, line, id and \"reason\": 400 when an event is invalid (malformed JSON with the line and column where it breaks; "+
+				"an attribute of the wrong type for its event type: the rules could not read it; attrs nested deeper than %d levels, named), with the events dated "+
+				"more than -max-ahead (5m) past this machine's clock (reason future) and those older than the event ids kept (too_old) listed beside them; "+
+				"422 when those are all; ?backfill=true marks history sent in time order "+
 				"(hearth replay does): timers wait until 10s after the last such request, so members are not taken to today "+
-				"between two batches", MaxBody>>20, MaxEventsPerRequest),
+				"between two batches", MaxBody>>20, MaxEventsPerRequest, events.MaxDepth),
 			handler: func(d *Daemon) http.HandlerFunc { return d.postEvents }},
 		// Inbound platforms authenticate each request themselves
 		// (signatures, signed links); a platform.Responder also answers
@@ -111,6 +113,10 @@ func routes() []Route {
 		{Pattern: "POST /v1/members/{id}/unsuppress", Usage: "POST /v1/members/ID/unsuppress", Token: true,
 			Doc:     "take the member off the suppression list, so their events are applied again; 404 when not on it",
 			handler: func(d *Daemon) http.HandlerFunc { return d.liftSuppression }},
+		{Pattern: "GET /v1/campaigns", Usage: "GET  /v1/campaigns", Token: true,
+			Doc: "every campaign of the configuration in force, in its order: name, status (active, or paused), steps, runs entered, " +
+				"running, and ended by how (goal, finished, exited, left, stopped), and goal_rate (goal of entered) for one with a goal; it reads every member",
+			handler: func(d *Daemon) http.HandlerFunc { return d.listCampaigns }},
 		{Pattern: "GET /v1/campaigns/{name}", Usage: "GET  /v1/campaigns/NAME", Token: true,
 			Doc: "how the campaign is doing, as hearth campaign show -json prints it: entered, running by step, how runs ended, " +
 				"A/B variants compared (each with its messages queued, \"sends\", and delivered), and \"steps\": each step's runs reached, sends (queued), delivered, pending, dead, failed, skipped " +

@@ -118,3 +118,50 @@ func TestUnroutedAnswersJSON(t *testing.T) {
 		}
 	}
 }
+
+// A path not written clean ("/v1//events") is never redirected under a
+// POST, which a client may follow without its body, or not follow at all
+// and take the empty answer for success: it gets 404 naming the clean
+// path. A GET is redirected, with a JSON body saying where. Both are
+// counted under the route of the clean path.
+func TestUncleanPathsAnswered(t *testing.T) {
+	f := start(t, rulesA, "tok")
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, c := range []struct {
+		method, path string
+		code         int
+		says, loc    string
+	}{
+		{"POST", "/v1//events?backfill=true", http.StatusNotFound, "no route POST /v1//events: the path is not written clean (a //, /./ or /../ in it); send the request to /v1/events?backfill=true", ""},
+		{"POST", "/v1/./events", http.StatusNotFound, "send the request to /v1/events", ""},
+		{"POST", "/v1/nope/../reload", http.StatusNotFound, "send the request to /v1/reload", ""},
+		{"PUT", "//v1/nowhere", http.StatusNotFound, "send the request to /v1/nowhere", ""},
+		{"GET", "/v1//status", http.StatusTemporaryRedirect, "the path /v1//status is not written clean; it is /v1/status", "/v1/status"},
+	} {
+		req, _ := http.NewRequest(c.method, f.srv.URL+c.path, strings.NewReader(events(0, 1)))
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body struct{ Error string }
+		err = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if resp.StatusCode != c.code || err != nil || !strings.Contains(body.Error, c.says) || resp.Header.Get("Location") != c.loc {
+			t.Errorf("%s %s: %d %q, Location %q (%v); want %d saying %q", c.method, c.path, resp.StatusCode, body.Error, resp.Header.Get("Location"), err, c.code, c.says)
+		}
+	}
+	if p := points(t, f); p != 0 {
+		t.Errorf("an unclean path applied events: %d points", p)
+	}
+	_, m := fetch(t, "GET", f.srv.URL+"/metrics", "tok", "")
+	for series, want := range map[string]float64{
+		`hearth_http_requests_total{code="404",route="POST /v1/events"}`: 2,
+		`hearth_http_requests_total{code="404",route="POST /v1/reload"}`: 1,
+		`hearth_http_requests_total{code="404",route="unmatched"}`:       1,
+		`hearth_http_requests_total{code="307",route="GET /v1/status"}`:  1,
+	} {
+		if got := sampleValue(t, m, series); got != want {
+			t.Errorf("%s = %v; want %v", series, got, want)
+		}
+	}
+}

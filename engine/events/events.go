@@ -81,7 +81,11 @@ const (
 	MaxLineBytes = 256 << 10
 	MaxIDLen     = 256
 	MaxAttrs     = 64
-	MaxDepth     = 4
+	// MaxDepth is how deep attrs (and member) may nest objects and
+	// arrays, attrs itself the first level: attrs.meta.cart.items[0]
+	// is five. Deep enough for the payloads platforms send; shallow
+	// enough that walking an event stays cheap.
+	MaxDepth     = 16
 	MaxStringLen = 64 << 10
 )
 
@@ -354,15 +358,16 @@ func jsonKindName(v string) string {
 	return "a " + v
 }
 
-// checkDepth refuses deeply nested JSON before decoding it, and an
-// object that names a field twice: encoding/json keeps the last, so
-// {"id":"a","id":"b"} would be taken as event b without a word, and id is
-// the idempotency key.
+// checkDepth refuses deeply nested JSON before decoding it, naming the
+// attribute that is too deep, and an object that names a field twice:
+// encoding/json keeps the last, so {"id":"a","id":"b"} would be taken as
+// event b without a word, and id is the idempotency key.
 func checkDepth(data []byte) error {
 	type frame struct {
 		object  bool
 		keyNext bool     // the next string is a field name
 		keys    []string // the object's field names so far
+		n       int      // an array's values so far, less one
 	}
 	var stack []frame
 	inString, escaped, hasEscape, start := false, false, false, 0
@@ -395,10 +400,23 @@ func checkDepth(data []byte) error {
 			stack[top].keys = append(stack[top].keys, key)
 		case inString:
 		case c == '{' || c == '[':
-			stack = append(stack, frame{object: c == '{', keyNext: c == '{'})
-			if len(stack) > MaxDepth+1 {
-				return invalid("nested deeper than %d levels", MaxDepth)
+			if len(stack) > MaxDepth {
+				// The event is the stack's first frame, so this value
+				// is one level past MaxDepth.
+				var path strings.Builder
+				for j, f := range stack {
+					switch {
+					case f.object && len(f.keys) > 0:
+						writeKey(&path, f.keys[len(f.keys)-1], j == 0)
+					case !f.object:
+						fmt.Fprintf(&path, "[%d]", f.n)
+					}
+				}
+				line, col := position(data, i)
+				return invalid("%s (line %d, column %d) is nested deeper than %d levels (attrs itself is the first); flatten it, or send it as a JSON string",
+					path.String(), line, col, MaxDepth)
 			}
+			stack = append(stack, frame{object: c == '{', keyNext: c == '{'})
 		case c == '}' || c == ']':
 			if len(stack) > 0 {
 				stack = stack[:len(stack)-1]
@@ -406,29 +424,107 @@ func checkDepth(data []byte) error {
 		case c == ',':
 			if top := len(stack) - 1; top >= 0 && stack[top].object {
 				stack[top].keyNext = true
+			} else if top >= 0 {
+				stack[top].n++
 			}
 		}
 	}
 	return nil
 }
 
+// plainKey is a field name that reads as itself after a dot.
+var plainKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// writeKey writes a field name onto an attribute's path: .name, or
+// ["odd name"] where a dot would not say where it ends.
+func writeKey(b *strings.Builder, key string, first bool) {
+	switch {
+	case !plainKey.MatchString(key):
+		b.WriteString("[" + strconv.Quote(key) + "]")
+	case first:
+		b.WriteString(key)
+	default:
+		b.WriteString("." + key)
+	}
+}
+
 // ProbeID is the id of an event Parse refused, to say which event the
-// problem is with: the "id" of a JSON object (the key read as Parse reads
-// it), "" when data is not one, or its id is not a string or is one Check
-// refuses (empty, or longer than MaxIDLen), or data is not valid UTF-8, is
-// nested too deep or names a field twice. A bad at or attrs leaves the id
+// problem is with: the "id" of a JSON object, its name matched as Parse
+// matches it, read field by field without decoding the others, so that
+// an event too large, nested too deep or holding invalid UTF-8 elsewhere
+// still names its id. It is "" when data is not one well-formed JSON
+// object, its id is not a string, is one Check refuses (empty, or longer
+// than MaxIDLen) or is not valid UTF-8, or the object names id twice
+// (which one counts is unclear). A bad at or attrs leaves the id
 // readable.
-func ProbeID(data []byte) string {
-	if len(data) > MaxLineBytes || !utf8.Valid(data) || checkDepth(data) != nil {
-		return "" // a field named twice may be the id: which is unclear
-	}
-	var probe struct {
-		ID string `json:"id"`
-	}
-	if err := json.Unmarshal(data, &probe); err != nil || len(probe.ID) > MaxIDLen {
+func ProbeID(data []byte) string { return probeID(data, true) }
+
+// ProbeIDHead is ProbeID for the start of an event whose end was not
+// kept (a line longer than MaxLineBytes): the id among the fields the
+// head holds whole, or "". An id named again past the head goes unseen.
+func ProbeIDHead(head []byte) string { return probeID(head, false) }
+
+// probeHead is how much of a line too long to keep the Reader keeps
+// for ProbeIDHead: an event's id comes first, or nearly.
+const probeHead = 4 << 10
+
+func probeID(data []byte, whole bool) string {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
 		return ""
 	}
-	return probe.ID
+	id, found := "", false
+	// cut is what to say when data ends or breaks: a head ends inside
+	// a field sooner or later; a whole event that breaks is malformed
+	// JSON, whose fields cannot be trusted.
+	cut := func() string {
+		if whole {
+			return ""
+		}
+		return id
+	}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return cut()
+		}
+		key, _ := t.(string)
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return cut()
+		}
+		if !namesID(key) {
+			continue
+		}
+		if found {
+			return "" // named twice: which one counts is unclear
+		}
+		found = true
+		var v string
+		if utf8.Valid(raw) && json.Unmarshal(raw, &v) == nil && len(v) <= MaxIDLen {
+			id = v
+		}
+	}
+	if _, err := dec.Token(); err != nil { // the '}'
+		return cut()
+	}
+	if _, err := dec.Token(); whole && !errors.Is(err, io.EOF) {
+		return "" // more after the object
+	}
+	return id
+}
+
+// namesID reports whether key is the name of Event's id as encoding/json
+// matches names (any case, and the odd letters it folds to I or D).
+func namesID(key string) bool {
+	if utf8.RuneCountInString(key) != 2 {
+		return false
+	}
+	name, _ := json.Marshal(key)
+	var probe struct {
+		ID *json.RawMessage `json:"id"`
+	}
+	return json.Unmarshal(append(append([]byte{'{'}, name...), ":0}"...), &probe) == nil && probe.ID != nil
 }
 
 // Check validates the fields every event needs.
@@ -594,6 +690,7 @@ func normalize(v any) any {
 type Reader struct {
 	br    *bufio.Reader
 	buf   []byte // the line read last
+	head  []byte // the start of the line read last, when it was too long to keep
 	raw   []byte // the event's part of it
 	line  int
 	index int
@@ -637,7 +734,11 @@ func (r *Reader) Next() (Event, error) {
 			idx := r.index
 			r.index++
 			r.raw = nil
-			return Event{}, &Error{Index: idx, Line: r.line, Err: invalid("line longer than %d bytes", MaxLineBytes)}
+			head := bytes.TrimLeftFunc(r.head, unicode.IsSpace)
+			if r.line == 1 {
+				head = bytes.TrimPrefix(head, bom)
+			}
+			return Event{}, &Error{Index: idx, Line: r.line, ID: ProbeIDHead(head), Err: invalid("line longer than %d bytes", MaxLineBytes)}
 		}
 		r.raw = bytes.TrimSpace(b)
 		if len(r.raw) == 0 {
@@ -682,6 +783,9 @@ func (r *Reader) readLine() (b []byte, tooLong bool, err error) {
 		}
 		if !tooLong {
 			if len(r.buf)+len(chunk) > MaxLineBytes {
+				// Its head is kept, for the id the error names.
+				r.head = append(append(r.head[:0], r.buf...), chunk...)
+				r.head = r.head[:min(len(r.head), probeHead)]
 				tooLong, r.buf = true, r.buf[:0]
 			} else {
 				r.buf = append(r.buf, chunk...)

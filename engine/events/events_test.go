@@ -46,7 +46,7 @@ func TestParseErrors(t *testing.T) {
 		`{"id":1,"type":"a.b","member":"u","at":"2026-01-01T00:00:00Z"}`:               `field "id" must be a string`,
 		`{"id":"1","type":"a.b","member":"u","at":"2026-01-01T00:00:00Z","attrs":[1]}`: "must be an object",
 		`{"id":"1"`: `malformed JSON at line 1, column 10: the JSON ends inside a value: a closing }, ] or " is missing`,
-		`{"id":"1","type":"a.b","member":"u","at":"2026-01-01T00:00:00Z","attrs":{"a":[[[[[[1]]]]]]}}`: "nested deeper",
+		`{"id":"1","type":"a.b","member":"u","at":"2026-01-01T00:00:00Z","attrs":{"a":[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]}}`: "attrs.a[0][0][0][0][0][0][0][0][0][0][0][0][0][0][0] (line 1, column 93) is nested deeper than 16 levels (attrs itself is the first)",
 		"{\"id\":\"\xff\"}": "UTF-8",
 		`{"id":"1","type":"a.b","member":"u","at":"2026-01-01T00:00:00Z"} {}`: "malformed JSON at line 1, column 66: more after the event's closing }",
 		// A closing ] after the event is more too, though the decoder's
@@ -286,6 +286,10 @@ func FuzzParse(f *testing.F) {
 	et := &rules.EventType{Attrs: map[string]rules.AttrType{"length": rules.TypeInt, "x": rules.TypeTime}}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ev, err := Parse(data)
+		// The id an error names is the id the event, read, would have.
+		if id := ProbeID(data); err == nil && id != ev.ID {
+			t.Fatalf("ProbeID %q of an event read as %q", id, ev.ID)
+		}
 		if err != nil {
 			if !errors.Is(err, ErrInvalid) {
 				t.Fatalf("error not ErrInvalid: %v", err)
@@ -464,6 +468,34 @@ func TestReaderPassesOverAByteOrderMark(t *testing.T) {
 	}
 }
 
+// Attributes nest up to MaxDepth levels, attrs the first: a shop's
+// cart with its items is taken; one level more is refused, naming the
+// attribute, however its names are written.
+func TestParseDepth(t *testing.T) {
+	const head = `{"id":"d1","type":"a.b","member":"u","at":"2026-01-01T00:00:00Z","attrs":`
+	cart := head + `{"meta":{"cart":{"items":[{"sku":"A-1","tags":["x"]}]}}}}`
+	if ev, err := Parse([]byte(cart)); err != nil || ev.ID != "d1" {
+		t.Errorf("a cart four levels deep in attrs: %v", err)
+	}
+	deepest := head + strings.Repeat(`{"a":`, MaxDepth-1) + `[]` + strings.Repeat(`}`, MaxDepth-1) + `}`
+	if _, err := Parse([]byte(deepest)); err != nil {
+		t.Errorf("%d levels: %v", MaxDepth, err)
+	}
+	for _, c := range []struct{ attrs, path string }{
+		{strings.Repeat(`{"a":`, MaxDepth+1) + `1` + strings.Repeat(`}`, MaxDepth+1), "attrs" + strings.Repeat(".a", MaxDepth)},
+		{`{"x":1,"list":[1,2,` + strings.Repeat("[", MaxDepth-1) + strings.Repeat("]", MaxDepth-1) + `]}`, "attrs.list[2]" + strings.Repeat("[0]", MaxDepth-2)},
+		{`{"odd key":` + strings.Repeat(`{"b":`, MaxDepth) + `1` + strings.Repeat(`}`, MaxDepth+1), `attrs["odd key"]` + strings.Repeat(".b", MaxDepth-1)},
+	} {
+		_, err := Parse([]byte(head + c.attrs + `}`))
+		if err == nil || !strings.Contains(err.Error(), c.path+" (line 1, column ") || !strings.Contains(err.Error(), "is nested deeper than 16 levels") {
+			t.Errorf("%.80s: %v; want %s named", c.attrs, err, c.path)
+		}
+		if id := ProbeID([]byte(head + c.attrs + `}`)); id != "d1" {
+			t.Errorf("%.80s: ProbeID %q; want d1", c.attrs, id)
+		}
+	}
+}
+
 // ProbeID reads the id of an event Parse refuses, when there is one to
 // trust; the Reader gives it with the line's error.
 func TestProbeID(t *testing.T) {
@@ -477,16 +509,36 @@ func TestProbeID(t *testing.T) {
 		{`{"id":"e4","type":`, ""},
 		{`["e5"]`, ""},
 		{`"e6"`, ""},
-		{"{\"id\":\"e7\",\"x\":\"\xff\"}", ""},
-		{`{"id":"e8","attrs":{"a":{"b":{"c":{"d":{"e":1}}}}}}`, ""},
+		// Invalid UTF-8, an event nested too deep or too large: the id
+		// is read all the same.
+		{"{\"id\":\"e7\",\"x\":\"\xff\"}", "e7"},
+		{`{"attrs":{"a":` + strings.Repeat("[", 40) + strings.Repeat("]", 40) + `},"id":"e8"}`, "e8"},
+		{`{"id":"e9","attrs":{"s":"` + strings.Repeat("x", MaxLineBytes) + `"}}`, "e9"},
+		{"{\"id\":\"\xff\"}", ""},
+		{`{"ID":"e10"}`, "e10"}, // as Parse reads it
+		{`{"id":"a","Id":"b"}`, ""},
+		{`{"id":"e11"} {}`, ""},
+		{`{"id":"e12",,}`, ""},
 	} {
 		if got := ProbeID([]byte(c.data)); got != c.want {
 			t.Errorf("ProbeID(%.60s) = %q; want %q", c.data, got, c.want)
 		}
 	}
+	// The head of an event cut short names the id it holds whole.
+	for _, c := range []struct{ data, want string }{
+		{`{"id":"h1","attrs":{"s":"xxx`, "h1"},
+		{`{"type":"a.b","id":"h2"`, "h2"},
+		{`{"type":"a.b","id":"h3`, ""},
+		{`["h4"`, ""},
+	} {
+		if got := ProbeIDHead([]byte(c.data)); got != c.want {
+			t.Errorf("ProbeIDHead(%.60s) = %q; want %q", c.data, got, c.want)
+		}
+	}
 	rd := NewReader(strings.NewReader(`{"id":"ok","type":"message.posted","member":"m1","at":"2026-01-01T10:00:00Z"}
 {"id":"bad-at","type":"message.posted","member":"m1","at":"2026-01-01 10:00"}
 {"id":
+{"id":"long","type":"message.posted","attrs":{"s":"` + strings.Repeat("x", MaxLineBytes) + `"}}
 `))
 	var ids []string
 	for {
@@ -499,7 +551,7 @@ func TestProbeID(t *testing.T) {
 			ids = append(ids, fmt.Sprintf("%d:%q", e.Line, e.ID))
 		}
 	}
-	if got := strings.Join(ids, " "); got != `2:"bad-at" 3:""` {
-		t.Errorf("the reader's errors name ids %s; want line 2's bad-at and none for line 3", got)
+	if got := strings.Join(ids, " "); got != `2:"bad-at" 3:"" 4:"long"` {
+		t.Errorf("the reader's errors name ids %s; want line 2's bad-at, none for line 3 and line 4's long", got)
 	}
 }

@@ -60,7 +60,8 @@ func (m *Member) ViewNoted(configured func(campaign string) bool, note RunNote) 
 		case "counts":
 			raw, err = eachValue(raw, seriesByDate)
 		case "campaigns":
-			if configured != nil {
+			raw, err = eachKeyValue(raw, dropEndedDue)
+			if configured != nil && err == nil {
 				raw, err = markRemovedRuns(raw, configured)
 			}
 			if note != nil && err == nil {
@@ -156,6 +157,45 @@ func markRemovedRuns(campaigns json.RawMessage, configured func(string) bool) (j
 		}
 		return append(out, `"campaign_removed":true}`...), nil
 	})
+}
+
+// dropEndedDue leaves "due" out of a run that ended: the store keeps
+// the time its last step was due, or none (0001-01-01), and either would
+// read as a step still to come. The run's other fields keep their order.
+func dropEndedDue(id string, run json.RawMessage) (json.RawMessage, error) {
+	var probe struct {
+		Status string `json:"status"`
+	}
+	if err := json.Unmarshal(run, &probe); err != nil {
+		return nil, fmt.Errorf("run %s: %w", id, err)
+	}
+	if probe.Status != "done" {
+		return run, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(run))
+	if _, err := dec.Token(); err != nil { // {
+		return nil, err
+	}
+	out := []byte{'{'}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, err
+		}
+		if key, _ := tok.(string); key == "due" {
+			continue
+		}
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		k, _ := json.Marshal(tok)
+		out = append(append(append(out, k...), ':'), v...)
+	}
+	return append(out, '}'), nil
 }
 
 // noteRuns adds "waiting" to each run, in the campaigns object of a

@@ -232,3 +232,39 @@ func TestViewNotedRuns(t *testing.T) {
 		t.Errorf("waiting is not after the run's own fields:\n%s", data)
 	}
 }
+
+// A run that ended has no "due" in the view: the store keeps the time
+// its last step was due, or none, and either would read as a step still
+// to come. A running run keeps its due, and every run its fields' order.
+func TestViewLeavesDueOutOfEndedRuns(t *testing.T) {
+	due := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	m := &Member{ID: "ann", Campaigns: map[string]*CampaignRun{
+		"welcome": {Status: "done", Reason: "finished", StepName: "hello", Runs: 1, EndedAt: due},
+		"nudge":   {Status: "done", Reason: "goal", StepName: "hello", Due: due, Runs: 1},
+		"other":   {Status: "active", StepName: "wait", Due: due, Runs: 1},
+	}}
+	data, err := m.View(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Campaigns map[string]map[string]any `json:"campaigns"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"welcome", "nudge"} {
+		if d, ok := doc.Campaigns[id]["due"]; ok {
+			t.Errorf("ended run %s shows due %v", id, d)
+		}
+	}
+	if doc.Campaigns["other"]["due"] != "2026-11-22T10:00:00Z" {
+		t.Errorf("the running run's due = %v", doc.Campaigns["other"]["due"])
+	}
+	if i, j := bytes.Index(data, []byte(`"status": "done"`)), bytes.Index(data, []byte(`"step": 0`)); i < 0 || j < i {
+		t.Errorf("an ended run's fields lost their order:\n%s", data)
+	}
+	if stored, _ := m.Encode(); !bytes.Contains(stored, []byte(`"due"`)) {
+		t.Errorf("the stored document lost due: %s", stored)
+	}
+}
