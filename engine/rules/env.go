@@ -32,7 +32,8 @@ type Member struct {
 	Messages         int            `expr:"messages" doc:"Messages posted, all time."`
 	Posts            int            `expr:"posts" doc:"Posts (questions, answers, topics) created, all time."`
 	Reactions        int            `expr:"reactions" doc:"Reactions given, all time."`
-	Referrals        int            `expr:"referrals" doc:"Referred members who converted."`
+	Referrals        int            `expr:"referrals" doc:"The distinct members this member referred who converted (referral.converted naming them as referee): a friend converting again counts once, and the member never counts themselves."`
+	Referrer         string         `expr:"referrer" doc:"Who referred the member: the referrer of their first member.joined that named another member (a join while still a member, through another's link, changes nothing), empty when none did."`
 	Badges           int            `expr:"badges" doc:"Badge awards held."`
 	Tier             string         `expr:"tier" doc:"Current tier name, empty when on no tier."`
 	TierRank         int            `expr:"tier_rank" doc:"Rank of the current tier, 0 when on no tier."`
