@@ -832,6 +832,9 @@ func (g *IncentiveLog) RemoveKey(k string) bool {
 	i, found := slices.BinarySearch(g.Keys, k)
 	if found {
 		g.Keys = slices.Delete(g.Keys, i, i+1)
+		if len(g.Keys) == 0 {
+			g.Keys = nil
+		}
 	}
 	return found
 }
@@ -846,6 +849,19 @@ func (m *Member) AddReferee(id string) bool {
 	m.Referees = slices.Insert(m.Referees, i, id)
 	m.Referrals++
 	return true
+}
+
+// RemoveReferee forgets id among the member's referees (a member erased),
+// keeping the count of Referrals, reporting whether it was there.
+func (m *Member) RemoveReferee(id string) bool {
+	i, found := slices.BinarySearch(m.Referees, id)
+	if found {
+		m.Referees = slices.Delete(m.Referees, i, i+1)
+		if len(m.Referees) == 0 {
+			m.Referees = nil
+		}
+	}
+	return found
 }
 
 // HasReferee reports whether id is among the member's converted referees.
