@@ -222,7 +222,7 @@ type Member struct {
 	Segments map[string]time.Time  `json:"segments,omitempty"` // segment -> entered at
 	// Grants is the bookkeeping of each incentive granted, in a short
 	// list like Types; "grants" in JSON, keyed by incentive.
-	Grants   []IncentiveLog `json:"-"`
+	Grants []IncentiveLog `json:"-"`
 	// Referrer is who referred the member: the referrer of the join that
 	// first named one (a join while still a member names none; see
 	// runtime's updateBase).
