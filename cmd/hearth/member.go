@@ -1372,8 +1372,8 @@ func keptKeyEffect(c *config.Campaign, ended time.Time) string {
 
 // printIncentiveCheck writes member why's lines on an incentive's
 // bookkeeping for the member: what it fires on, its grants, and each of
-// once, cooldown, limit and points_cap the block has, with where it
-// stands.
+// once, once_per, cooldown, limit and points_cap the block has, with
+// where it stands.
 func printIncentiveCheck(w io.Writer, c *runtime.IncentiveCheck) {
 	day := func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") }
 	fmt.Fprintf(w, "  on %s", strings.Join(c.On, ", "))
@@ -1396,6 +1396,13 @@ func printIncentiveCheck(w io.Writer, c *runtime.IncentiveCheck) {
 		} else {
 			fmt.Fprintln(w, "  once: not granted yet")
 		}
+	}
+	if c.OncePer != "" {
+		fmt.Fprintf(w, "  once_per %s: granted for %s", c.OncePer, plural(c.Keys, "key", "keys"))
+		if c.Key != "" {
+			fmt.Fprintf(w, "; this event's key is %q", termsafe.Field(c.Key))
+		}
+		fmt.Fprintln(w)
 	}
 	if c.Cooldown != "" {
 		if c.CooldownUntil.IsZero() {

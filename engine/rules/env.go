@@ -33,7 +33,7 @@ type Member struct {
 	Posts            int            `expr:"posts" doc:"Posts (questions, answers, topics) created, all time."`
 	Reactions        int            `expr:"reactions" doc:"Reactions given, all time."`
 	Referrals        int            `expr:"referrals" doc:"The distinct members this member referred who converted (referral.converted naming them as referee): a friend converting again counts once, and the member never counts themselves."`
-	Referrer         string         `expr:"referrer" doc:"Who referred the member: the referrer of their first member.joined that named another member (a join while still a member, through another's link, changes nothing), empty when none did."`
+	Referrer         string         `expr:"referrer" doc:"Who referred the member: the referrer of the member.joined they joined with (their first, or one coming back after member.left while none was credited), never the member themselves; a join again while still a member, through any link, changes nothing. Empty when none did. hearth member list -referrer ID lists the members ID referred."`
 	Badges           int            `expr:"badges" doc:"Badge awards held."`
 	Tier             string         `expr:"tier" doc:"Current tier name, empty when on no tier."`
 	TierRank         int            `expr:"tier_rank" doc:"Rank of the current tier, 0 when on no tier."`
