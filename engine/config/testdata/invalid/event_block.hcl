@@ -94,3 +94,12 @@ incentive "meetup" {
     points = 5
   }
 }
+
+incentive "once_and_once_per" {
+  on       = "referral.converted"
+  once     = true
+  once_per = "event.referee" # WARNING: once_per has no effect with once
+  grant {
+    points = 1
+  }
+}
