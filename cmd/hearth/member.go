@@ -40,7 +40,8 @@ active is in UTC: the table's header says so, the lines give RFC 3339
 (2026-11-15T05:16:03Z). -segment NAME
 and -tier NAME keep a segment's or tier's members (members who left are
 in none, but a segment whose rule reads member.left), -left those who left (-left=false those who did not), -q TEXT
-those whose id or name holds TEXT; -json prints the page as GET
+those whose id or name holds TEXT, -referrer ID those ID referred (their
+member.referrer); -json prints the page as GET
 /v1/members answers. Through 'hearth run' when it serves the state, from
 the store otherwise.
 
@@ -54,7 +55,9 @@ it has just accepted shows at once): profile, identities (the platform
 accounts that are this member), the email platforms they
 unsubscribed from (email.unsubscribed; email.resubscribed lifts it) and
 those whose mail to them bounced for good (email.bounced),
-points, tier and its history, the tiers above whose when holds through
+points, who referred them (member.referrer) and how many members they
+referred converted (member.referrals: each once, never themselves) with
+those members' ids, tier and its history, the tiers above whose when holds through
 their qualification windows (each since when, and until when),
 segments, badges,
 campaign runs (step, variant, why they ended, and "held by" what deferred
@@ -965,6 +968,23 @@ func printMember(w io.Writer, cfg *config.Config, steps config.StepOrders, m *st
 		fmt.Fprintf(w, "  in community %s\n", strings.Join(in, ", "))
 	}
 	fmt.Fprintf(w, "  points %d (earned %d), referrals %d\n", m.Points, m.PointsEarned, m.Referrals)
+	if m.Referrer != "" {
+		fmt.Fprintf(w, "  referred by %s\n", termsafe.Field(m.Referrer))
+	}
+	if len(m.Referees) > 0 {
+		// The members behind referrals; hearth member list -referrer
+		// lists all they referred, converted or not.
+		const shown = 20 // a busy partner has hundreds: -json has them all
+		var ids []string
+		for _, id := range m.Referees[:min(len(m.Referees), shown)] {
+			ids = append(ids, termsafe.Field(id))
+		}
+		more := ""
+		if n := len(m.Referees) - shown; n > 0 {
+			more = fmt.Sprintf(" and %d more (-json lists them all)", n)
+		}
+		fmt.Fprintf(w, "  referees who converted: %s%s\n", strings.Join(ids, ", "), more)
+	}
 	if m.Tier.Name != "" {
 		fmt.Fprintf(w, "  tier %s since %s\n", m.Tier.Name, day(m.Tier.Since))
 	} else {
@@ -1352,8 +1372,8 @@ func keptKeyEffect(c *config.Campaign, ended time.Time) string {
 
 // printIncentiveCheck writes member why's lines on an incentive's
 // bookkeeping for the member: what it fires on, its grants, and each of
-// once, cooldown, limit and points_cap the block has, with where it
-// stands.
+// once, once_per, cooldown, limit and points_cap the block has, with
+// where it stands.
 func printIncentiveCheck(w io.Writer, c *runtime.IncentiveCheck) {
 	day := func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") }
 	fmt.Fprintf(w, "  on %s", strings.Join(c.On, ", "))
@@ -1376,6 +1396,13 @@ func printIncentiveCheck(w io.Writer, c *runtime.IncentiveCheck) {
 		} else {
 			fmt.Fprintln(w, "  once: not granted yet")
 		}
+	}
+	if c.OncePer != "" {
+		fmt.Fprintf(w, "  once_per %s: granted for %s", c.OncePer, plural(c.Keys, "key", "keys"))
+		if c.Key != "" {
+			fmt.Fprintf(w, "; this event's key is %q", termsafe.Field(c.Key))
+		}
+		fmt.Fprintln(w)
 	}
 	if c.Cooldown != "" {
 		if c.CooldownUntil.IsZero() {

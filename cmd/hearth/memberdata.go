@@ -33,7 +33,9 @@ and 20). Nothing of the configuration is in it, so no secret either.
                expiring points, referrals, strikes, totals and counts
                (events per type, all time and per day), active and earned
                (per day), badges, tier and its history, segments (and when
-               entered), grants (incentives received), referrer, campaigns
+               entered), grants (incentives received, with the keys of
+               once_per), referrer, referees (the members they referred
+               who converted), campaigns
                (each run: step, variant, the event that entered it, how it
                ended), keys_ended (what is kept of ended runs with a key
                reentry = "never" refuses: the key, when and how it

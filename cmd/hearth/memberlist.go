@@ -31,6 +31,7 @@ func runMemberList(ctx context.Context, s *stdio, args []string) int {
 	segment := fs.String("segment", "", "Only the members of this segment (members who left are in none but a segment whose rule reads member.left).")
 	tier := fs.String("tier", "", "Only the members on this tier (members who left are on none).")
 	query := fs.String("q", "", "Only members whose id or name holds this text, in any case.")
+	referrer := fs.String("referrer", "", "Only the members this member referred: those whose member.referrer is ID (member show lists the referees who converted).")
 	var left optBool
 	fs.Var(&left, "left", "Only members who left; -left=false only those who did not.")
 	limit := fs.Int("limit", 100, "Members per page, 1 to 1000: with -sort points -limit 10, the top ten.")
@@ -78,7 +79,7 @@ func runMemberList(ctx context.Context, s *stdio, args []string) int {
 			return 1
 		}
 	}
-	f := state.MemberFilter{Query: *query, Segment: *segment, Tier: *tier, Left: left.v, After: *after, Limit: *limit, Sort: *sortBy}
+	f := state.MemberFilter{Query: *query, Segment: *segment, Tier: *tier, Left: left.v, Referrer: *referrer, After: *after, Limit: *limit, Sort: *sortBy}
 	f.SegmentForLeft = config.SegmentsForLeft(cfg.Segments)[f.Segment]
 	page, viaDaemon, err := membersFromDaemon(ctx, s, cfg, f)
 	if !viaDaemon && err == nil {
@@ -217,7 +218,7 @@ func membersFromDaemon(ctx context.Context, s *stdio, cfg *config.Config, f stat
 		return page, false, nil
 	}
 	q := url.Values{}
-	for k, v := range map[string]string{"q": f.Query, "segment": f.Segment, "tier": f.Tier, "after": f.After, "sort": f.Sort} {
+	for k, v := range map[string]string{"q": f.Query, "segment": f.Segment, "tier": f.Tier, "referrer": f.Referrer, "after": f.After, "sort": f.Sort} {
 		if v != "" {
 			q.Set(k, v)
 		}

@@ -22,7 +22,11 @@ func TestMemberList(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	left := `{"id":"bye-u04","type":"member.left","member":"u04","at":"2026-11-16T00:00:00Z"}` + "\n"
+	left := `{"id":"bye-u04","type":"member.left","member":"u04","at":"2026-11-16T00:00:00Z"}` + "\n" +
+		// u02 referred u03, who converts twice; u02 names herself once.
+		`{"id":"conv-1","type":"referral.converted","member":"u02","at":"2026-11-16T01:00:00Z","attrs":{"referee":"u03"}}` + "\n" +
+		`{"id":"conv-2","type":"referral.converted","member":"u02","at":"2026-11-16T02:00:00Z","attrs":{"referee":"u03"}}` + "\n" +
+		`{"id":"conv-3","type":"referral.converted","member":"u02","at":"2026-11-16T03:00:00Z","attrs":{"referee":"u02"}}` + "\n"
 	evFile := filepath.Join(t.TempDir(), "events.jsonl")
 	if err := os.WriteFile(evFile, append(events, left...), 0o644); err != nil {
 		t.Fatal(err)
@@ -73,6 +77,17 @@ func TestMemberList(t *testing.T) {
 	}
 	if _, out, _ := cli(false, "member", "list", "-q", "CHEN", dir); ids(out) != "u03" {
 		t.Errorf("-q CHEN lists %q", ids(out))
+	}
+	if _, out, _ := cli(false, "member", "list", "-referrer", "u02", dir); ids(out) != "u03 u05" {
+		t.Errorf("-referrer u02 lists %q; want u03 u05", ids(out))
+	}
+	// member show: who referred the member, and whom they referred who
+	// converted, each once.
+	if _, out, _ := cli(false, "member", "show", "u02", dir); !strings.Contains(out, ", referrals 1\n") || !strings.Contains(out, "  referees who converted: u03\n") {
+		t.Errorf("member show u02: want referrals 1 and the referee u03:\n%s", out)
+	}
+	if _, out, _ := cli(false, "member", "show", "u03", dir); !strings.Contains(out, "  referred by u02\n") {
+		t.Errorf("member show u03: want referred by u02:\n%s", out)
 	}
 	// Pages: the last line says how to go on, on stderr off a terminal.
 	code, out, errs = cli(false, "member", "list", "-limit", "12", "-tier", "regular", dir)
@@ -160,5 +175,8 @@ func TestMemberList(t *testing.T) {
 	env["HEARTH_API_TOKEN"] = "list-token"
 	if code, out, errs := cli(false, "member", "list", "-q", "zz", dir); code != 0 || ids(out) != "zz-new" {
 		t.Errorf("the member the daemon just accepted: %d %q %s", code, out, errs)
+	}
+	if code, out, errs := cli(false, "member", "list", "-referrer", "u11", dir); code != 0 || ids(out) != "u25 u29" {
+		t.Errorf("-referrer u11 through the daemon: %d %q %s", code, out, errs)
 	}
 }

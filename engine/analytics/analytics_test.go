@@ -280,8 +280,8 @@ func TestReportByHand(t *testing.T) {
 	last := ref.Monthly[len(ref.Monthly)-2:]
 	// January starts with nobody; February with a and b (c left).
 	check("referrals by month", last, []analytics.RefMonth{
-		{Month: "2026-01", Base: 0, Invites: 2, Conversions: 1, KFactor: nil}, // no base: no K
-		{Month: "2026-02", Base: 2, Invites: 1, Conversions: 1, KFactor: ptr(0.5)},
+		{Month: "2026-01", Base: 0, Invites: 2, Conversions: 1, ReferredJoins: 1, KFactor: nil}, // no base: no K
+		{Month: "2026-02", Base: 2, Invites: 1, Conversions: 1, ReferredJoins: 1, KFactor: ptr(0.5)},
 	})
 
 	// Points: January a 30, b 20; February a 10, d 50; a spent 15.
@@ -461,6 +461,47 @@ func TestLateJoin(t *testing.T) {
 	for _, d := range r.Daily {
 		if d.Joined != 0 && d.Date != "2026-01-06" {
 			t.Errorf("a join counted on %s", d.Date)
+		}
+	}
+}
+
+// TestReferralFigures: activated referees count each referred member who
+// converted once, never the referrer themselves nor an event naming no
+// one; a member joining again through another link while still a member
+// is no referred join, and one back after leaving keeps their referrer.
+func TestReferralFigures(t *testing.T) {
+	cfg := loadConfig(t, healthConfig)
+	n = 0
+	stream := line("member.joined", "a", at(1, 5, 9), "") +
+		line("member.joined", "b", at(1, 6, 9), `{"referrer":"a"}`) +
+		line("member.joined", "c", at(1, 6, 10), "") +
+		// c, already a member, through a's link: no referred join.
+		line("member.joined", "c", at(1, 6, 11), `{"referrer":"a"}`) +
+		// b again through c's link: a stays b's referrer.
+		line("member.joined", "b", at(1, 6, 12), `{"referrer":"c"}`) +
+		line("member.left", "b", at(1, 7, 9), "") +
+		line("member.joined", "b", at(1, 8, 9), `{"referrer":"c"}`)
+	for h := 10; h < 15; h++ { // b converting five times counts once
+		stream += line("referral.converted", "a", at(1, 9, h), `{"referee":"b"}`)
+	}
+	stream += line("referral.converted", "a", at(1, 9, 16), `{"referee":"a"}`) + // a self-referral
+		line("referral.converted", "a", at(1, 9, 17), `{}`) + // naming no one
+		line("referral.converted", "c", at(1, 10, 9), `{"referee":"d"}`)
+	r := analytics.Build(cfg, simulateTallies(t, cfg, stream), time.Time{})
+	ref := r.Referrals
+	if ref.Conversions != 1 || ref.ReferredJoins != 1 {
+		t.Errorf("referred joins %d (referred_joins %d), want 1: b alone", ref.Conversions, ref.ReferredJoins)
+	}
+	if ref.Activated != 2 || ref.ActivatedReferees != 2 {
+		t.Errorf("activated %d (activated_referees %d), want 2: b for a, d for c", ref.Activated, ref.ActivatedReferees)
+	}
+	js, err := json.Marshal(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"conversions":1`, `"referred_joins":1`, `"activated":2`, `"activated_referees":2`} {
+		if !strings.Contains(string(js), want) {
+			t.Errorf("report JSON lacks %s: %s", want, js)
 		}
 	}
 }

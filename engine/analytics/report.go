@@ -136,13 +136,24 @@ type TierCount struct {
 // the share of invites that convert, which comes to referred joins per
 // member of the base: for a month, the members at its start; overall,
 // every member who joined without a referrer.
+//
+// Conversions and Activated keep their JSON names of v1 and are written
+// under clearer ones too (ReferredJoins, ActivatedReferees), the same
+// numbers: "conversions" reads like referral.converted, which it is not.
 type Referrals struct {
-	Invites     int64      `json:"invites"`
-	Conversions int64      `json:"conversions"` // members who joined with a referrer
-	Activated   int64      `json:"activated"`   // referral.converted events
-	ConvRate    float64    `json:"conversion_rate"`
-	KFactor     float64    `json:"k_factor"`
-	Monthly     []RefMonth `json:"monthly"`
+	Invites     int64 `json:"invites"`
+	Conversions int64 `json:"conversions"` // members who joined with a referrer
+	// ReferredJoins is Conversions, by a name that says what it counts.
+	ReferredJoins int64 `json:"referred_joins"`
+	// Activated are the referred members who converted: a referral.converted
+	// naming a referee new to its member (not the member themselves, not a
+	// referee again), as member.referrals counts them.
+	Activated int64 `json:"activated"`
+	// ActivatedReferees is Activated, by a name that says what it counts.
+	ActivatedReferees int64      `json:"activated_referees"`
+	ConvRate          float64    `json:"conversion_rate"`
+	KFactor           float64    `json:"k_factor"`
+	Monthly           []RefMonth `json:"monthly"`
 }
 
 // RefMonth is referral growth in one month.
@@ -151,6 +162,8 @@ type RefMonth struct {
 	Base        int64  `json:"base"`  // members at the start of the month
 	Invites     int64  `json:"invites"`
 	Conversions int64  `json:"conversions"`
+	// ReferredJoins is Conversions, by a name that says what it counts.
+	ReferredJoins int64 `json:"referred_joins"`
 	// KFactor is joins over base; nil (null) for a month that started
 	// with no members, where there is no base to grow from: 0 would read
 	// as no growth.
@@ -476,10 +489,12 @@ func BuildWith(cfg *config.Config, t state.Tallies, asOf time.Time, opt Options)
 			r.Referrals.Activated += n
 		}
 	}
+	r.Referrals.ReferredJoins, r.Referrals.ActivatedReferees = r.Referrals.Conversions, r.Referrals.Activated
 	r.Referrals.ConvRate = ratio(r.Referrals.Conversions, r.Referrals.Invites)
 	r.Referrals.KFactor = ratio(r.Referrals.Conversions, r.Members.Joined-r.Referrals.Conversions)
 	for mo := month - monthlyShown + 1; mo <= month; mo++ {
 		x := rm(mo)
+		x.ReferredJoins = x.Conversions
 		x.Base = p.membersBefore(monthTime(mo))
 		if x.Base > 0 {
 			k := ratio(x.Conversions, x.Base)

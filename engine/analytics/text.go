@@ -137,7 +137,7 @@ func WriteText(w io.Writer, r *Report) error {
 	if rf.Invites > 0 {
 		conv = pct(rf.ConvRate) + " of invites"
 	}
-	fmt.Fprintf(&b, "Referrals\n  invites %d, referred joins %d (%s), activated (referral.converted) %d, K-factor %.2f\n",
+	fmt.Fprintf(&b, "Referrals\n  invites %d, referred joins %d (%s), activated referees %d (referral.converted, each referred member once), K-factor %.2f\n",
 		rf.Invites, rf.Conversions, conv, rf.Activated, rf.KFactor)
 	tw = textwidth.NewTabWriter(&b, 2, textwidth.AlignRight)
 	head := "  month\tbase\tinvites\tjoins\tK\t\n"

@@ -39,7 +39,7 @@ const (
 	keyTier      = state.TallyTierNow // TIER: current members on the tier now
 	keyInvite    = "ref/inv/"         // DAY: invites sent
 	keyReferred  = "ref/conv/"        // DAY: members who joined with a referrer
-	keyActivated = "ref/act/"         // DAY: referral.converted events
+	keyActivated = "ref/act/"         // DAY: referees who converted (Tracker.Converted)
 	keyGranted   = "p/grant/"         // MONTH: points granted
 	keySpent     = "p/spend/"         // MONTH: points deducted (negative grants; the key predates the name)
 	keyExpired   = "p/expire/"        // MONTH: points expired
@@ -339,8 +339,6 @@ func (t *Tracker) Event(d state.Tallies, m *state.Member, ev *events.Event, kind
 	switch ev.Type {
 	case "invite.sent":
 		d.Add(t.invite.of(day), 1)
-	case "referral.converted":
-		d.Add(t.activated.of(day), 1)
 	case survey.EventType:
 		t.answer(d, m, tl, ev)
 	}
@@ -483,6 +481,15 @@ func splitLegacyMonth(tl *state.Tally, id string) {
 		prev.Keys = append(prev.Keys[:i:i], prev.Keys[i+1:]...)
 		return
 	}
+}
+
+// Converted counts a referred member who converted, at at: the runtime
+// calls it for a referral.converted naming a referee new to the member
+// (state.Member.AddReferee), so a friend converting again, or a member
+// naming themselves, is not counted, as member.referrals does not count
+// them.
+func (t *Tracker) Converted(d state.Tallies, at time.Time) {
+	d.Add(t.activated.of(state.DayOf(at)), 1)
 }
 
 // Member settles what depends on where the member ended up after an

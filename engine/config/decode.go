@@ -24,19 +24,20 @@ import (
 
 func (l *loader) decodeAll(blocks map[string][]*hcl.Block) {
 	l.decodeSettings(blocks["hearth"])
-	for _, b := range blocks["event"] {
-		l.decodeEvent(b)
-	}
 	l.cfg.EventTypes = map[string]rules.EventType{}
 	for _, e := range rules.StandardEvents() {
 		l.cfg.EventTypes[e.Name] = e
 	}
+	// A block for a standard type adds its attributes to the type's
+	// there and then; the custom types join after, so none is taken for
+	// a standard one.
+	for _, b := range blocks["event"] {
+		l.decodeEvent(b)
+	}
 	for _, e := range l.cfg.Events {
-		if _, std := l.cfg.EventTypes[e.Type.Name]; std {
-			l.errorf(&e.DeclRange, "Event type already defined", "%q is a standard event type; pick another name for a custom one, such as \"custom.%s\".", e.Type.Name, e.Type.Name)
-			continue
+		if !e.Standard {
+			l.cfg.EventTypes[e.Type.Name] = e.Type
 		}
-		l.cfg.EventTypes[e.Type.Name] = e.Type
 	}
 	// Order matters only for messages: references resolve after all.
 	for _, step := range []struct {
@@ -196,18 +197,46 @@ func (l *loader) decodeEvent(hb *hcl.Block) {
 		return
 	}
 	b := l.open(hb, Root.block("event"))
+	if std, ok := l.cfg.EventTypes[name]; ok {
+		l.extendEvent(b, hb, std)
+		return
+	}
 	et := rules.EventType{Name: name, Doc: b.str("description"), Activity: b.boolean("activity", false), Attrs: map[string]rules.AttrType{}}
-	if !l.eventAttrs(b, et.Attrs) {
+	if !l.eventAttrs(b, et.Attrs, nil) {
 		l.openEvents[name] = true
 	}
 	l.cfg.Events = append(l.cfg.Events, &EventDecl{Type: et, DeclRange: hb.DefRange})
 }
 
+// extendEvent reads an event block for std, a standard type: it adds
+// attributes a platform or a rule sends with it (referral.converted's
+// campaign), so rules reading them are type-checked. What hearth
+// itself knows of the type is not the block's to change: its own
+// attributes, its activity and description.
+func (l *loader) extendEvent(b *body, hb *hcl.Block, std rules.EventType) {
+	name := std.Name
+	for _, attr := range []string{"activity", "description"} {
+		if a := b.attr(attr); a != nil {
+			l.errorf(a.NameRange.Ptr(), "Standard event type", "%q is a standard event type, and its %s is hearth's: an event block for it only adds attributes (attributes = { ... }). For an event of your own, pick another name, such as \"custom.%s\".", name, attr, name)
+		}
+	}
+	added := map[string]rules.AttrType{}
+	if !l.eventAttrs(b, added, std.Attrs) {
+		l.openEvents[name] = true
+	}
+	attrs := maps.Clone(std.Attrs)
+	maps.Copy(attrs, added)
+	std.Attrs = attrs
+	l.cfg.EventTypes[name] = std
+	l.cfg.Events = append(l.cfg.Events, &EventDecl{Type: rules.EventType{Name: name, Attrs: added}, Standard: true, DeclRange: hb.DefRange})
+}
+
 // eventAttrs reads an event block's attributes into out, item by item so
 // each problem points at its own line. It reports false when some could
 // not be read: rules over the event then accept any attribute rather
-// than report each use of a missing one.
-func (l *loader) eventAttrs(b *body, out map[string]rules.AttrType) bool {
+// than report each use of a missing one. std are the attributes of the
+// standard type the block adds to, which it may not declare again.
+func (l *loader) eventAttrs(b *body, out map[string]rules.AttrType, std map[string]rules.AttrType) bool {
 	a := b.attr("attributes")
 	if a == nil {
 		return true
@@ -265,6 +294,10 @@ func (l *loader) eventAttrs(b *body, out map[string]rules.AttrType) bool {
 		}
 		if _, common := rules.EventCommon[it.key]; common {
 			l.errorf(it.keyRng, "Reserved attribute", "Every event already has %q; pick another name. Every event has %s.", it.key, strings.Join(sortedNames(rules.EventCommon), ", "))
+			continue
+		}
+		if typ, ok := std[it.key]; ok {
+			l.errorf(it.keyRng, "Standard attribute", "%q is already an attribute of this standard event type, of type %s; an event block adds attributes to a standard type and does not redefine its own. Remove it here.", it.key, typ)
 			continue
 		}
 		if !validAttrType(rules.AttrType(text)) {
@@ -973,6 +1006,7 @@ func (l *loader) decodeIncentive(hb *hcl.Block) {
 	in.On = on
 	l.later = append(l.later, func() { l.checkEventTypes(onAttr, in.On) })
 	in.When = b.rule("when", rules.Scope{})
+	in.OncePer = b.rule("once_per", rules.Scope{Result: rules.String})
 	addr := "incentive." + name
 	l.refLater(b, "community", addr, func(v any) { in.Community, _ = v.(*Community) })
 	grants := b.blocks("grant")
@@ -993,6 +1027,9 @@ func (l *loader) decodeIncentive(hb *hcl.Block) {
 	}
 	if in.Grant.Reason == "" {
 		in.Grant.Reason = name
+	}
+	if in.Once && in.OncePer != nil {
+		l.warnf(b.attr("once_per").Expr.Range().Ptr(), "once_per has no effect with once", "incentive %q grants at most once per member, ever, so once per key never applies: drop once = true to grant once per key.", name)
 	}
 	if in.Once && in.Limit != nil {
 		l.warnf(b.attr("limit").Expr.Range().Ptr(), "limit has no effect with once", "incentive %q grants at most once per member, so its limit never applies.", name)

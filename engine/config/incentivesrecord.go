@@ -120,6 +120,11 @@ func digestIncentive(in *Incentive) string {
 	field("when", src(in.When))
 	field("once", strconv.FormatBool(in.Once), "cooldown", dur(in.Cooldown), "expires", dur(in.Expires))
 	field("limit", rate(in.Limit), "points_cap", rate(in.PointsCap))
+	if in.OncePer != nil {
+		// Only when set: the digests of incentives without it stay
+		// those states recorded before once_per was known.
+		field("once_per", src(in.OncePer))
+	}
 	g := in.Grant
 	badge, role := "", ""
 	if g.Badge != nil {

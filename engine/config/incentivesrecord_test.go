@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/hearth-community/hearth/engine/config"
@@ -57,6 +58,12 @@ incentive "hello" {
 	changed, added, removed := b.IncentiveChanges(a)
 	if !slices.Equal(changed, []string{"nice"}) || len(added)+len(removed) > 0 {
 		t.Errorf("a local the rule reads changed: changed %v, added %v, removed %v; want [nice]", changed, added, removed)
+	}
+	// once_per decides grants: adding it changes the digest.
+	withOncePer := config.DigestIncentives(load(strings.Replace(fmt.Sprintf(src, "5", "Nice"), `on          = "post.voted"`, `on = "post.voted"
+  once_per = "event.id"`, 1)))
+	if changed, _, _ := withOncePer.IncentiveChanges(b); !slices.Equal(changed, []string{"nice"}) {
+		t.Errorf("once_per added: changed %v, want [nice]", changed)
 	}
 	back, ok := config.ParseIncentivesDigest(b.String())
 	if !ok || back.String() != b.String() {

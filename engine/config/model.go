@@ -476,12 +476,15 @@ type Incentive struct {
 	On          []string
 	When        *Rule
 	Once        bool
-	Cooldown    time.Duration
-	Limit       *durations.Rate
-	PointsCap   *durations.Rate
-	Expires     time.Duration
-	Grant       Grant
-	DeclRange   hcl.Range
+	// OncePer is once_per: a rule giving a key, such as event.referee;
+	// the incentive grants to a member at most once per key, ever.
+	OncePer   *Rule
+	Cooldown  time.Duration
+	Limit     *durations.Rate
+	PointsCap *durations.Rate
+	Expires   time.Duration
+	Grant     Grant
+	DeclRange hcl.Range
 }
 
 // Grant is what an incentive grants.
@@ -860,8 +863,12 @@ type Template struct {
 	DeclRange     hcl.Range
 }
 
-// EventDecl is a declared custom event type.
+// EventDecl is an event block: a custom event type, or attributes added
+// to a standard one.
 type EventDecl struct {
+	// Standard marks a block for a standard event type: Type holds only
+	// the attributes it adds.
+	Standard  bool
 	Type      rules.EventType
 	DeclRange hcl.Range
 }

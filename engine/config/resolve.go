@@ -394,6 +394,7 @@ func (l *loader) compileAll() {
 	for _, in := range l.cfg.Incentives {
 		compile(in.When, "incentive."+in.Name, in.On, true)
 		compile(in.Grant.To, "incentive."+in.Name, in.On, true)
+		compile(in.OncePer, "incentive."+in.Name, in.On, true)
 	}
 	for _, c := range l.cfg.Campaigns {
 		from := "campaign." + c.Name

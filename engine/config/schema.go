@@ -371,6 +371,7 @@ var Root = &Block{
 				{Name: "on", Kind: KindEventTypes, Required: true, Doc: "Event type or list of event types that trigger it. With several, rules read only the event attributes they all have."},
 				{Name: "when", Kind: KindRule, Doc: "Condition over the event and the member." + ruleDoc},
 				{Name: "once", Kind: KindBool, Doc: "Grant at most once per member, ever.", Default: "false"},
+				{Name: "once_per", Kind: KindStringRule, Doc: "Grant to a member at most once per key, ever: a rule over the event giving a string, such as \"event.referee\" (once per referred member) or \"member.id\" on member.joined with to = \"member.referrer\". The keys granted for are kept with the member who receives the grant, so a restart or a replay of the same events grants no key twice; an event whose key is empty grants nothing. limit, cooldown and points_cap still apply: a key they hold back is not used up and may grant later." + ruleDoc},
 				{Name: "cooldown", Kind: KindDuration, Doc: "Minimum time between two grants to the same member."},
 				{Name: "limit", Kind: KindRate, Doc: "At most N grants per member per window, such as \"5/30d\"."},
 				{Name: "points_cap", Kind: KindRate, Doc: "At most N points per member from this incentive in a window of whole UTC days, such as \"100/1d\" (the current UTC day) or \"100/7d\" (the current UTC day and the 6 days before it); a grant that would pass it is cut to fit. The window must be a whole number of days (\"24h\" is one, \"36h\" is an error)."},

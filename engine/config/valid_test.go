@@ -323,11 +323,18 @@ func TestFullConfigValues(t *testing.T) {
 			t.Errorf("posting %+v", p)
 		}
 		ref := in["referral"]
-		if ref.Grant.To == nil || ref.Grant.To.Program.Result.String() != "string" || !ref.Grant.To.Program.Reads.Event || ref.Grant.Role != c.Roles[2] || ref.Grant.Set["ambassador"] != "yes" || ref.Grant.Points != 50 {
+		if ref.Grant.To == nil || ref.Grant.To.Program.Result.String() != "string" || ref.Grant.To.Source != "member.referrer" || ref.Grant.Role != c.Roles[2] || ref.Grant.Set["ambassador"] != "yes" || ref.Grant.Points != 50 {
 			t.Errorf("referral %+v", ref.Grant)
+		}
+		if ref.OncePer == nil || ref.OncePer.Source != "member.id" || ref.OncePer.Program.Result.String() != "string" {
+			t.Errorf("referral's once_per %+v", ref.OncePer)
 		}
 		if cfg.EventTypes["meetup.attended"].Attrs["guests"] != "int" || !cfg.EventTypes["meetup.attended"].Activity {
 			t.Errorf("custom event %+v", cfg.EventTypes["meetup.attended"])
+		}
+		// An event block for a standard type adds to its attributes.
+		if rc := cfg.EventTypes["referral.converted"]; rc.Attrs["campaign"] != "string" || rc.Attrs["referee"] != "string" || rc.Doc == "" {
+			t.Errorf("referral.converted with an added attribute %+v", rc)
 		}
 	})
 

@@ -335,11 +335,11 @@ const (
 // last_active), a page at a time: those whose
 // id or name holds ?q= (any case), in ?segment= or on ?tier= (members who
 // left are in neither, as on the dashboard's bars), who left or not
-// (?left=true or false), after the id ?after= (the "next" of the page
-// before), "more": true while pages follow.
+// (?left=true or false), referred by ?referrer=, after the id ?after=
+// (the "next" of the page before), "more": true while pages follow.
 func (d *Daemon) searchMembers(w http.ResponseWriter, r *http.Request) {
 	qs := r.URL.Query()
-	f := state.MemberFilter{Query: qs.Get("q"), Segment: qs.Get("segment"), Tier: qs.Get("tier"), After: qs.Get("after"), Limit: memberPageDefault, Sort: qs.Get("sort")}
+	f := state.MemberFilter{Query: qs.Get("q"), Segment: qs.Get("segment"), Tier: qs.Get("tier"), Referrer: qs.Get("referrer"), After: qs.Get("after"), Limit: memberPageDefault, Sort: qs.Get("sort")}
 	if f.Sort != "" && !slices.Contains(state.MemberSorts(), f.Sort) {
 		writeJSON(w, http.StatusBadRequest, map[string]any{"error": fmt.Sprintf("sort must be one of %s", strings.Join(state.MemberSorts(), ", "))})
 		return

@@ -272,7 +272,8 @@ func Lift(ctx context.Context, store state.Store, id string) (bool, error) {
 	return e.Unsuppress(ctx, id)
 }
 
-// scrub blanks id where member o names it: as its referrer, as a value
+// scrub blanks id where member o names it: as its referrer, a referee or
+// a once_per key of its grants, as a value
 // anywhere in the entering event its campaign runs keep (in lists and
 // maps too, and a map key naming it goes), as the key of a run
 // (run_key = "event.referrer": the run goes on under label), and as an
@@ -283,6 +284,23 @@ func scrub(o *state.Member, id, label string, dry bool) (n, keyed int) {
 		n++
 		if !dry {
 			o.Referrer = ""
+		}
+	}
+	// Among the members o referred who converted, and the once_per keys
+	// of o's grants (once_per = "event.referee"): the id goes, the
+	// count of referrals and the points stay.
+	if o.HasReferee(id) {
+		n++
+		if !dry {
+			o.RemoveReferee(id)
+		}
+	}
+	for i := range o.Grants {
+		if g := &o.Grants[i]; g.HasKey(id) {
+			n++
+			if !dry {
+				g.RemoveKey(id)
+			}
 		}
 	}
 	// A key kept of an ended run (reentry = "never") is only there to

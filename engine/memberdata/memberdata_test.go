@@ -75,6 +75,13 @@ func fill(t *testing.T, s state.Store) {
 	}
 	bob := state.NewMember("bob", t0)
 	bob.Referrer = erased
+	// bob referred them and carol, who both converted, and was granted
+	// for both once per referee.
+	bob.AddReferee(erased)
+	bob.AddReferee("carol")
+	bob.Grant("converted", t0, 10, nil, false)
+	bob.Log("converted").AddKey(erased)
+	bob.Log("converted").AddKey("carol")
 	bob.Campaigns = map[string]*state.CampaignRun{
 		"thanks": {Status: "active", EnteredAt: t0, Event: map[string]any{
 			"member": "bob", "referrer": erased, "kind": "referral",
@@ -252,6 +259,9 @@ func TestForgetScrubsNestedReferences(t *testing.T) {
 	}
 	if bob.Referrer != "" {
 		t.Errorf("bob's referrer: %q", bob.Referrer)
+	}
+	if !slices.Equal(bob.Referees, []string{"carol"}) || bob.Referrals != 2 || !slices.Equal(bob.Log("converted").Keys, []string{"carol"}) {
+		t.Errorf("bob's referees %v (referrals %d), once_per keys %v; want carol's alone, the count kept", bob.Referees, bob.Referrals, bob.Log("converted").Keys)
 	}
 	want := map[string]any{
 		"member": "bob", "referrer": "", "kind": "referral",

@@ -1999,7 +1999,7 @@ func noEventAttr(scope Scope, name, next string) (msg, hint string) {
 	}
 	hint = DidYouMean(name, all)
 	if hint == "" {
-		hint = "The attributes of the event types this rule listens to are: " + strings.Join(all, ", ") + ". Declare custom attributes in an event block."
+		hint = fmt.Sprintf("The attributes of the event types this rule listens to are: %s. To read one of your own, declare it in an event block for the type, a standard type too: event \"TYPE\" { attributes = { %s = \"string\" } }.", strings.Join(all, ", "), name)
 	}
 	return msg, hint
 }

@@ -34,7 +34,8 @@ type Member struct {
 	Messages         int            `expr:"messages" doc:"Messages posted, all time."`
 	Posts            int            `expr:"posts" doc:"Posts (questions, answers, topics) created, all time."`
 	Reactions        int            `expr:"reactions" doc:"Reactions given, all time."`
-	Referrals        int            `expr:"referrals" doc:"Referred members who converted."`
+	Referrals        int            `expr:"referrals" doc:"The distinct members this member referred who converted (referral.converted naming them as referee): a friend converting again counts once, and the member never counts themselves."`
+	Referrer         string         `expr:"referrer" doc:"Who referred the member: the referrer of the member.joined they joined with (their first, or one coming back after member.left while none was credited), never the member themselves; a join again while still a member, through any link, changes nothing. Empty when none did. hearth member list -referrer ID lists the members ID referred."`
 	Badges           int            `expr:"badges" doc:"Badge awards held."`
 	Tier             string         `expr:"tier" doc:"Current tier name, empty when on no tier."`
 	TierRank         int            `expr:"tier_rank" doc:"Rank of the current tier, 0 when on no tier."`
@@ -155,7 +156,7 @@ var EventCommon = map[string]AttrType{
 // StandardEvents are the event types hearth knows without declaration.
 func StandardEvents() []EventType {
 	return []EventType{
-		{Name: "member.joined", Doc: "A member joined the community.", Attrs: map[string]AttrType{"referrer": TypeString, "invite": TypeString, "community": TypeString, "name": TypeString, "locale": TypeString, "timezone": TypeString}},
+		{Name: "member.joined", Doc: "A member joined the community. referrer names who referred them: hearth credits it to member.referrer when they join (their first join, or back after member.left with none credited), never to themselves, and not on a join again while still a member.", Attrs: map[string]AttrType{"referrer": TypeString, "invite": TypeString, "community": TypeString, "name": TypeString, "locale": TypeString, "timezone": TypeString}},
 		{Name: "member.imported", Doc: "A member's opening state, brought over from another tool by hearth import members: joined (their join time), points (an opening balance), badges (badge names), tier (a tier name), name, locale, timezone and other profile attributes. hearth sets them as they are: no welcome, and no incentive or campaign fires unless it lists member.imported itself.", Attrs: map[string]AttrType{"joined": TypeTime, "points": TypeInt, "badges": TypeList, "tier": TypeString, "name": TypeString, "locale": TypeString, "timezone": TypeString}},
 		{Name: "member.left", Doc: "A member left or was removed.", Attrs: map[string]AttrType{"community": TypeString, "reason": TypeString}},
 		{Name: "member.profile_updated", Doc: "Profile attributes changed; attrs are merged into member.attrs.", Attrs: map[string]AttrType{"name": TypeString, "locale": TypeString, "timezone": TypeString, "reputation": TypeInt, "about": TypeString, "location": TypeString, "website": TypeString, "upvotes": TypeInt, "downvotes": TypeInt, "views": TypeInt}},
@@ -167,7 +168,7 @@ func StandardEvents() []EventType {
 		{Name: "post.voted", Doc: "A vote was cast on the member's post; score is the post's score after it.", Attrs: map[string]AttrType{"post_id": TypeString, "kind": TypeString, "vote": TypeString, "score": TypeInt, "parent_id": TypeString, "parent_member": TypeString, "self_answer": TypeBool}},
 		{Name: "post.accepted", Doc: "The member's answer was accepted.", Attrs: map[string]AttrType{"post_id": TypeString, "parent_id": TypeString, "parent_member": TypeString, "score": TypeInt, "self_answer": TypeBool}},
 		{Name: "post.viewed", Doc: "A post's view count passed a mark.", Attrs: map[string]AttrType{"post_id": TypeString, "kind": TypeString, "views": TypeInt}},
-		{Name: "referral.converted", Doc: "A member referred by this member became active; the event belongs to the referrer.", Attrs: map[string]AttrType{"referee": TypeString, "referrer": TypeString}},
+		{Name: "referral.converted", Doc: "A member referred by this member became active; the event belongs to the referrer and names the member referred as referee. member.referrals counts each referee once, never the referrer themselves (a referee reported again, or none, adds nothing); an incentive pays once per referee with once_per = \"event.referee\".", Attrs: map[string]AttrType{"referee": TypeString, "referrer": TypeString}},
 		{Name: "purchase.made", Doc: "A purchase or payment.", Attrs: map[string]AttrType{"amount": TypeFloat, "currency": TypeString, "product": TypeString}},
 		{Name: "checkin", Doc: "A daily check-in or attendance.", Activity: true, Attrs: map[string]AttrType{"place": TypeString, "event_name": TypeString}},
 		{Name: "reaction.received", Doc: "Someone reacted to the member's message or post (emitted by hearth for reaction.added with a target_member).", Attrs: map[string]AttrType{"from": TypeString, "emoji": TypeString, "channel": TypeString, "channel_id": TypeString, "target": TypeString}},

@@ -115,6 +115,11 @@ func TestCompileErrors(t *testing.T) {
 		// A profile attribute read like a field.
 		{`member.karma > 3`, "", `member has no field "karma"`, "A profile attribute is read as member.attrs.karma; see `hearth explain member` for the fields.", "karma"},
 		{`member.vip == true`, "", `member has no field "vip"`, "A profile attribute is read as member.attrs.vip", "vip"},
+		// member.referrer is a field: a typo of it is told so, not sent
+		// to member.attrs.
+		{`member.referer != ""`, "", `member has no field "referer"`, `Did you mean "referrer"?`, "referer"},
+		// An attribute no event type has: declare it, on a standard type too.
+		{`event.campaign == "spring"`, "event", `event has no attribute "campaign"`, `declare it in an event block for the type, a standard type too: event "TYPE" { attributes = { campaign = "string" } }.`, "campaign"},
 		{`member.points + 1`, "", `must give a bool`, "", ""},
 		{`member.points >= "x"`, "", `Invalid operation`, `compare member.points with a number, as in member.points >= 10.`, `"x"`},
 		// A number in quotes, the usual slip: the error is on the quotes

@@ -308,14 +308,15 @@ func (a *AsOf) points(outcomes []state.Outcome) {
 }
 
 // referrals counts the referral.converted events by At, when the member
-// counted them all (older stores counted referrals apart).
+// counted them all: each named a new referee (a repeat or a self-referral
+// counts none, and older stores counted referrals apart).
 func (a *AsOf) referrals() {
 	m, c := a.orig, a.Member
 	if m.Referrals == 0 && m.Total("referral.converted") == 0 {
 		return
 	}
 	if m.Total("referral.converted") != m.Referrals {
-		a.field("referrals", "the count now: the member's referral.converted events do not account for it, so the count then is not known")
+		a.field("referrals", "the count now: the member's referral.converted events do not account for it (a referee converting again, or the member themselves, counts once or not at all), so the count then is not known")
 		return
 	}
 	c.Referrals = c.Total("referral.converted")

@@ -1320,12 +1320,19 @@ func (r *Runtime) updateBase(w *work, m *state.Member, ev *events.Event, ti *typ
 			m.JoinedAt = ev.At
 			w.mark(id, r.keyIdx.joined)
 		}
+		back := m.Left
 		if m.Left {
 			m.Left, w.moved = false, m
 			w.mark(id, r.keyIdx.left)
 		}
-		if ref, ok := ev.Attrs["referrer"].(string); ok && ref != "" && ref != id {
+		// First attribution wins: a join names the member's referrer
+		// only when they have none and are joining (their first join, or
+		// back after member.left), not when a member joins again through
+		// another link while still a member, nor names themselves.
+		if ref, ok := ev.Attrs["referrer"].(string); ok && ref != "" && ref != id && m.Referrer == "" &&
+			(back || created || m.Total("member.joined") == 1) {
 			m.Referrer = ref
+			w.mark(id, r.keyIdx.referrals)
 		}
 		r.profile(w, m, ev.Attrs, "name", "locale", "timezone")
 		w.mark(id, r.keyIdx.community)
@@ -1346,8 +1353,15 @@ func (r *Runtime) updateBase(w *work, m *state.Member, ev *events.Event, ti *typ
 	case "member.profile_updated":
 		r.profile(w, m, ev.Attrs)
 	case "referral.converted":
-		m.Referrals++
-		w.mark(id, r.keyIdx.referrals)
+		// Each referred member counts once, and never the member
+		// themselves: a friend converting again, or an event naming no
+		// referee, adds nothing.
+		if ref, _ := ev.Attrs["referee"].(string); ref != "" && ref != id && m.AddReferee(ref) {
+			w.mark(id, r.keyIdx.referrals)
+			if d := w.talliesOf(); d != nil {
+				r.tracker.Converted(d, ev.At) // the report's activated referrals
+			}
+		}
 	case "email.unsubscribed", "email.resubscribed":
 		r.subscription(w, m, ev)
 	case "email.bounced":
@@ -1505,6 +1519,15 @@ func (r *Runtime) incentive(w *work, run *incentiveRun, m *state.Member, ev *eve
 	if in.When != nil && !r.ruleBool(in.When, "incentive", in.Name, "when") {
 		return nil
 	}
+	// once_per's key, read before grant.to loads another member. Without
+	// once_per nothing is evaluated or allocated here.
+	var key string
+	if in.OncePer != nil {
+		var ok bool
+		if key, ok = r.oncePerKey(in); !ok {
+			return nil
+		}
+	}
 	to := m
 	if in.Grant.To != nil {
 		r.stats.Evaluations++
@@ -1533,7 +1556,7 @@ func (r *Runtime) incentive(w *work, run *incentiveRun, m *state.Member, ev *eve
 		}
 	}
 	log := to.Log(in.Name)
-	if grantGate(in, to, log, ev.At) != gateOpen {
+	if grantGate(in, to, log, ev.At, key) != gateOpen {
 		return nil
 	}
 	points, _ := grantPoints(in, log, ev.At)
@@ -1573,9 +1596,35 @@ func (r *Runtime) incentive(w *work, run *incentiveRun, m *state.Member, ev *eve
 			log = to.NewGrantLog(in.Name) // Log found none above
 		}
 		log.Record(ev.At, points, in.Limit, in.PointsCap != nil)
+		if in.OncePer != nil {
+			log.AddKey(key)
+		}
 		run.fired++
 	}
 	return nil
+}
+
+// oncePerKey evaluates a bound incentive's once_per: the key, and false
+// when it failed or is empty, which grants nothing (an event naming no
+// referee must not pay once for all of them).
+//
+//go:noinline
+func (r *Runtime) oncePerKey(in *config.Incentive) (string, bool) {
+	p := in.OncePer
+	r.stats.Evaluations++
+	r.pending[p.ID]++
+	var key string
+	var err error
+	if r.sampled() {
+		key, err = r.timedString(p.Program)
+	} else {
+		key, err = r.eval.String(p.Program)
+	}
+	if err != nil {
+		r.ruleFailed(p, "incentive", in.Name, "once_per", err)
+		return "", false
+	}
+	return key, key != ""
 }
 
 // gate is what keeps an incentive from granting to a member.
@@ -1586,15 +1635,19 @@ const (
 	gateOnce          // once, and granted before
 	gateCooldown      // the cooldown since the last grant runs
 	gateLimit         // limit's grants in its window are made
+	gateOncePer       // once_per, and granted for this key before
 )
 
 // grantGate is what keeps incentive in from granting to the member to,
-// whose bookkeeping for it is log (nil: none), on an event at at: the
-// runtime's check before a grant, and member why's.
-func grantGate(in *config.Incentive, to *state.Member, log *state.IncentiveLog, at time.Time) gate {
+// whose bookkeeping for it is log (nil: none), on an event at at whose
+// once_per key is key: the runtime's check before a grant, and member
+// why's.
+func grantGate(in *config.Incentive, to *state.Member, log *state.IncentiveLog, at time.Time, key string) gate {
 	switch {
 	case in.Once && log != nil && log.Count > 0:
 		return gateOnce
+	case in.OncePer != nil && log.HasKey(key):
+		return gateOncePer
 	case in.Cooldown > 0 && log != nil && at.Sub(log.Last) < in.Cooldown:
 		return gateCooldown
 	case in.Limit != nil && to.GrantsInWindow(in.Name, at, in.Limit.Window) >= in.Limit.Count:

@@ -56,6 +56,7 @@ const (
 
 	VerdictGrant      = "grant"
 	VerdictOnce       = "once"
+	VerdictOncePer    = "once_per"
 	VerdictCooldown   = "cooldown"
 	VerdictLimit      = "limit"
 	VerdictPointsCap  = "points_cap"
@@ -318,6 +319,11 @@ type IncentiveCheck struct {
 	Grants    int       `json:"grants"`
 	LastGrant time.Time `json:"last_grant,omitzero"`
 	Once      bool      `json:"once,omitempty"`
+	// OncePer is the block's once_per rule, Keys how many keys it has
+	// granted the member for, and Key the event's (given one).
+	OncePer string `json:"once_per,omitempty"`
+	Keys    int    `json:"once_per_keys,omitempty"`
+	Key     string `json:"once_per_key,omitempty"`
 	// Cooldown is the block's cooldown ("1h"), and CooldownUntil when the
 	// one since the last grant ends (zero: none runs).
 	Cooldown      string    `json:"cooldown,omitempty"`
@@ -367,7 +373,13 @@ func (r *Runtime) incentiveVerdict(m *state.Member, in *config.Incentive, ev *ev
 	if log != nil {
 		c.Grants, c.LastGrant = log.Count, log.Last.UTC()
 	}
-	g := grantGate(in, m, log, at)
+	if in.OncePer != nil {
+		c.OncePer = in.OncePer.Source
+		if log != nil {
+			c.Keys = len(log.Keys)
+		}
+	}
+	g := grantGate(in, m, log, at, "") // once_per's key is asked below, with the event
 	c.PointsNow, c.PointsInWindow = grantPoints(in, log, at)
 	if in.Cooldown > 0 {
 		c.Cooldown = durations.FormatDays(in.Cooldown)
@@ -455,6 +467,24 @@ func (r *Runtime) incentiveVerdict(m *state.Member, in *config.Incentive, ev *ev
 			id = ""
 		}
 		recipient = id
+	}
+	if p := ruleProgram(in.OncePer); p != nil && ev != nil && c.Blocked == "" {
+		// Only with an event: the key is the event's. The runtime asks
+		// it before once, cooldown and limit, which come first here as
+		// they stop any event.
+		key, err := r.eval.String(p)
+		if err != nil {
+			key = ""
+		}
+		c.Key = key
+		switch {
+		case key == "":
+			c.Blocked, v.Decision = VerdictOncePer, VerdictOncePer
+			blocked = "once_per gives no key for it, and an event without a key grants nothing"
+		case log.HasKey(key):
+			c.Blocked, v.Decision = VerdictOncePer, VerdictOncePer
+			blocked = fmt.Sprintf("once_per (%s), and already granted for the key %q", in.OncePer.Source, key)
+		}
 	}
 	r.bound = bindKey{}
 	if whenHolds && recipient != m.ID {

@@ -140,7 +140,7 @@ func fillMemberFields(out *rules.Member, m *state.Member, now time.Time, noAttrs
 		ID: m.ID, Name: m.Name, Platform: m.Platform, Locale: m.Locale, Timezone: m.Timezone,
 		JoinedAt: m.JoinedAt, LastActiveAt: m.LastActiveAt, Left: m.Left, LeftAt: m.LeftAt,
 		Points: m.Points, PointsEarned: m.PointsEarned,
-		Referrals: m.Referrals, Tier: m.Tier.Name, TierRank: m.Tier.Rank, Strikes: m.Strikes,
+		Referrals: m.Referrals, Referrer: m.Referrer, Tier: m.Tier.Name, TierRank: m.Tier.Rank, Strikes: m.Strikes,
 		Attrs: m.Attrs, Unsubscribed: len(m.Unsubscribed) > 0, Bounced: len(m.Bounced) > 0,
 	}
 	if f.unsubscribedFrom {
@@ -208,6 +208,8 @@ func changeKeys(p *rules.Program) []string {
 			keys = append(keys, "unsubscribed")
 		case "referrals", "strikes":
 			keys = append(keys, f)
+		case "referrer":
+			keys = append(keys, "referrals") // set as the join's referrals are kept
 		default:
 			keys = append(keys, "profile")
 		}
@@ -250,7 +252,7 @@ types:
 		}
 		want := map[string]bool{}
 		for _, in := range ins {
-			for _, rule := range []*config.Rule{in.When, in.Grant.To} {
+			for _, rule := range []*config.Rule{in.When, in.Grant.To, in.OncePer} {
 				if rule == nil || rule.Program == nil {
 					continue
 				}

@@ -182,7 +182,7 @@ func (r *Runtime) why(m *state.Member, addr string, ev *events.Event, by *state.
 		if in == nil {
 			break
 		}
-		found, rs = true, []named{{"when", in.When}, {"grant.to", in.Grant.To}}
+		found, rs = true, []named{{"when", in.When}, {"grant.to", in.Grant.To}, {"once_per", in.OncePer}}
 		if ev == nil {
 			if assume {
 				counting = assumedEvent(in, m, now)

@@ -119,8 +119,18 @@ const memberBinaryV14 = 0x0e
 // expire_after from the hold's end, so it must refuse the document.
 const memberBinaryV15 = 0x0f
 
+// memberBinaryV16 is version 15 followed by Member.Referees (a count,
+// then the ids in order) and the keys of once_per incentives
+// (IncentiveLog.Keys): a count, then for each incentive with keys in
+// Grants order its name, a count and the keys in order. It is written
+// only for a member with either: a hearth reading up to version 15
+// would count a friend converting again as a new referral, and grant a
+// once_per incentive again for a key it granted, so it must refuse the
+// document instead.
+const memberBinaryV16 = 0x10
+
 func isMemberBinary(data []byte) bool {
-	return len(data) > 0 && data[0] >= memberBinaryV1 && data[0] <= memberBinaryV15
+	return len(data) > 0 && data[0] >= memberBinaryV1 && data[0] <= memberBinaryV16
 }
 
 // errShort is what a truncated or corrupt binary document gives.
@@ -185,6 +195,15 @@ func (m *Member) AppendBinary(b []byte) ([]byte, error) {
 	}
 	if heldSince > 0 {
 		version = memberBinaryV15
+	}
+	keyed := 0
+	for i := range m.Grants {
+		if len(m.Grants[i].Keys) > 0 {
+			keyed++
+		}
+	}
+	if keyed > 0 || len(m.Referees) > 0 {
+		version = memberBinaryV16
 	}
 	e := encoder{b: append(b, version)}
 	e.str(m.ID)
@@ -452,6 +471,22 @@ func (m *Member) AppendBinary(b []byte) ([]byte, error) {
 			if c := m.Campaigns[k]; c != nil && c.Hold != nil && !c.Hold.Since.IsZero() {
 				e.str(k)
 				e.time(c.Hold.Since)
+			}
+		}
+	}
+	if version >= memberBinaryV16 {
+		e.uint(uint64(len(m.Referees)))
+		for _, id := range m.Referees {
+			e.str(id)
+		}
+		e.uint(uint64(keyed))
+		for i := range m.Grants {
+			if g := &m.Grants[i]; len(g.Keys) > 0 {
+				e.str(g.Incentive)
+				e.uint(uint64(len(g.Keys)))
+				for _, k := range g.Keys {
+					e.str(k)
+				}
 			}
 		}
 	}
@@ -739,6 +774,20 @@ func (m *Member) UnmarshalBinary(data []byte) error {
 				c.Hold.Since = at
 			} else if d.err == nil {
 				d.err = fmt.Errorf("member document: due time of held campaign run %q, which is not kept held", k)
+			}
+		}
+	}
+	if data[0] >= memberBinaryV16 {
+		// Both lists are looked up by binary search: out of order is
+		// corruption.
+		m.Referees = d.sortedStrs("referees")
+		for range d.count() {
+			name := d.str()
+			keys := d.sortedStrs("keys of incentive " + name)
+			if g := m.Log(name); g != nil {
+				g.Keys = keys
+			} else if d.err == nil {
+				d.err = fmt.Errorf("member document: once_per keys of incentive %q, which has no grants", name)
 			}
 		}
 	}
@@ -1042,6 +1091,23 @@ func (d *decoder) time() time.Time {
 		d.fail(errors.New("member document: bad time"))
 	}
 	return t
+}
+
+// sortedStrs reads a count and that many strings, which must be in
+// increasing order (what is the list, for the error).
+func (d *decoder) sortedStrs(what string) []string {
+	n := d.count()
+	if n == 0 {
+		return nil
+	}
+	out := make([]string, n)
+	for i := range out {
+		out[i] = d.str()
+		if i > 0 && out[i] <= out[i-1] && d.err == nil {
+			d.err = fmt.Errorf("member document: %s out of order", what)
+		}
+	}
+	return out
 }
 
 func (d *decoder) times() []time.Time {

@@ -57,10 +57,11 @@ func fullMember() *Member {
 		},
 		Segments: map[string]time.Time{"active": at(13), "loyal": at(14)},
 		Grants: []IncentiveLog{
-			{Incentive: "welcome", Count: 1, Last: at(15), Recent: []time.Time{at(15)}, Points: Series{{Day: 20501, Count: 5}}},
+			{Incentive: "welcome", Count: 1, Last: at(15), Recent: []time.Time{at(15)}, Points: Series{{Day: 20501, Count: 5}}, Keys: []string{"cat", "dan"}},
 			{Incentive: "answer", Count: 4, Last: at(16), Recent: []time.Time{at(16)}, Points: Series{{Day: 20502, Count: 40}}},
 		},
 		Referrer: "bob",
+		Referees: []string{"cat", "dan", "eve"},
 		Campaigns: map[string]*CampaignRun{
 			"onboarding": {
 				Status: "active", Step: 2, StepName: "nudge", WaitMet: true, StepAt: at(17), Due: at(18), Deadline: at(19), Variant: "b",
@@ -228,6 +229,7 @@ func TestMemberBinaryOlderVersions(t *testing.T) {
 	m.Places = nil                            // a version 11 thing
 	m.Tier.History[0].Reason = ""             // a version 13 thing
 	m.Bounced = nil                           // a version 14 thing
+	m.Referees, m.Grants[0].Keys = nil, nil   // version 16 things
 	m.Rules = 0
 	m.Campaigns["onboarding"].StepName, m.Campaigns["onboarding"].WaitMet = "", false
 	m.LeftAt = time.Time{}
@@ -404,6 +406,11 @@ func TestMemberBinaryKeyedRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if doc[0] != memberBinaryV16 {
+		t.Fatalf("a member with referees and once_per keys written as version %d, want 16", doc[0])
+	}
+	m.Referees, m.Grants[0].Keys = nil, nil
+	doc, _ = m.AppendBinary(nil)
 	if doc[0] != memberBinaryV15 {
 		t.Fatalf("a member with a hold's due time written as version %d, want 15", doc[0])
 	}
@@ -971,5 +978,71 @@ func TestMemberBinaryHoldSince(t *testing.T) {
 	}
 	if h := got.Campaigns["q"].Hold; h == nil || !h.Since.Equal(t0) || !h.Until.Equal(hold.Until) {
 		t.Fatalf("hold read back as %+v; want since %s", h, t0)
+	}
+}
+
+// Referees and once_per keys are written as version 16 only when a
+// member has either, read back in order, and refused out of order (they
+// are looked up by binary search); a version 15 document, which has
+// neither, still reads.
+func TestMemberBinaryReferees(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
+	m := NewMember("ray", t0)
+	m.Grant("referral", t0, 20, nil, false)
+	doc, _ := m.AppendBinary(nil)
+	if doc[0] != memberBinaryV4 {
+		t.Fatalf("a member without referees or keys written as version %d, want 4", doc[0])
+	}
+	if !m.AddReferee("fay") || !m.AddReferee("ann") || m.AddReferee("fay") {
+		t.Fatal("AddReferee: a new referee should count once, a repeat not")
+	}
+	if m.Referrals != 2 || !m.HasReferee("ann") || m.HasReferee("bob") {
+		t.Fatalf("referrals %d, referees %v", m.Referrals, m.Referees)
+	}
+	m.Log("referral").AddKey("fay")
+	m.Log("referral").AddKey("ann")
+	doc, err := m.AppendBinary(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc[0] != memberBinaryV16 {
+		t.Fatalf("a member with referees written as version %d, want 16", doc[0])
+	}
+	var got Member
+	if err := DecodeMember(doc, &got); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(&got, m) {
+		t.Fatalf("read back as %+v, want %+v", &got, m)
+	}
+	if !slices.Equal(got.Referees, []string{"ann", "fay"}) || !got.Log("referral").HasKey("ann") {
+		t.Fatalf("referees %v, keys %v", got.Referees, got.Log("referral").Keys)
+	}
+	// Out of order: "fay" before "ann".
+	bad := bytes.Replace(doc, []byte("\x03ann\x03fay"), []byte("\x03fay\x03ann"), 1)
+	if bytes.Equal(bad, doc) {
+		t.Fatal("test: the referees were not found in the document")
+	}
+	if err := DecodeMember(bad, &got); err == nil || !strings.Contains(err.Error(), "out of order") {
+		t.Fatalf("referees out of order: %v", err)
+	}
+	// A document of version 15 reads, with neither.
+	m.Referees, m.Grants[0].Keys = nil, nil
+	old, _ := m.AppendBinary(nil)
+	v15 := append([]byte{memberBinaryV15}, old[1:]...)
+	v15 = append(v15, make([]byte, 10)...) // the counts of versions 6 to 15, all zero
+	if err := DecodeMember(v15, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Referees != nil || got.Log("referral").Keys != nil || got.Referrals != 2 {
+		t.Fatalf("version 15 read as referees %v, keys %v, referrals %d", got.Referees, got.Log("referral").Keys, got.Referrals)
+	}
+	// JSON sorts what a hand edit left out of order.
+	js := []byte(`{"id":"ray","referrals":2,"referees":["fay","ann","fay"],"grants":{"referral":{"count":1,"last":"2026-01-01T09:00:00Z","keys":["z","a"]}}}`)
+	if err := DecodeMember(js, &got); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.Referees, []string{"ann", "fay"}) || !slices.Equal(got.Log("referral").Keys, []string{"a", "z"}) {
+		t.Fatalf("from JSON: referees %v, keys %v", got.Referees, got.Log("referral").Keys)
 	}
 }

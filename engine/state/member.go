@@ -222,8 +222,15 @@ type Member struct {
 	Segments map[string]time.Time  `json:"segments,omitempty"` // segment -> entered at
 	// Grants is the bookkeeping of each incentive granted, in a short
 	// list like Types; "grants" in JSON, keyed by incentive.
-	Grants   []IncentiveLog `json:"-"`
-	Referrer string         `json:"referrer,omitempty"`
+	Grants []IncentiveLog `json:"-"`
+	// Referrer is who referred the member: the referrer of the join that
+	// first named one (a join while still a member names none; see
+	// runtime's updateBase).
+	Referrer string `json:"referrer,omitempty"`
+	// Referees are the ids of the members this member referred whose
+	// referral.converted they have had, in order: Referrals counts each
+	// once (a state written before they were kept counted every event).
+	Referees []string `json:"referees,omitempty"`
 
 	// Campaigns are the member's runs through campaigns, by RunID: the
 	// campaign's name, or name[key] for the runs of a campaign with
@@ -380,8 +387,10 @@ func (m *Member) UnmarshalJSON(data []byte) error {
 			continue
 		}
 		g.Incentive = name
+		g.Keys = sortedUnique(g.Keys)
 		m.Grants = append(m.Grants, *g)
 	}
+	m.Referees = sortedUnique(m.Referees)
 	sort.Slice(m.Grants, func(i, j int) bool { return m.Grants[i].Incentive < m.Grants[j].Incentive })
 	m.setRunKeys()
 	for _, keys := range m.KeysEnded {
@@ -390,6 +399,16 @@ func (m *Member) UnmarshalJSON(data []byte) error {
 		slices.SortFunc(keys, func(a, b EndedKey) int { return strings.Compare(a.Key, b.Key) })
 	}
 	return nil
+}
+
+// sortedUnique sorts a list looked up by binary search, which a document
+// edited by hand may give in another order or with repeats.
+func sortedUnique(list []string) []string {
+	if len(list) == 0 {
+		return nil
+	}
+	slices.Sort(list)
+	return slices.Compact(list)
 }
 
 // Lot is points granted with an expiry.
@@ -809,6 +828,69 @@ type IncentiveLog struct {
 	Last      time.Time   `json:"last"`
 	Recent    []time.Time `json:"recent,omitempty"` // grant times inside the limit window
 	Points    Series      `json:"points,omitempty"` // points per day, for points_cap
+	// Keys are the once_per keys granted for, in order: each at most
+	// once, ever.
+	Keys []string `json:"keys,omitempty"`
+}
+
+// HasKey reports whether the incentive granted for once_per key k.
+func (g *IncentiveLog) HasKey(k string) bool {
+	if g == nil {
+		return false
+	}
+	_, found := slices.BinarySearch(g.Keys, k)
+	return found
+}
+
+// AddKey records once_per key k as granted for.
+func (g *IncentiveLog) AddKey(k string) {
+	if i, found := slices.BinarySearch(g.Keys, k); !found {
+		g.Keys = slices.Insert(g.Keys, i, k)
+	}
+}
+
+// RemoveKey forgets once_per key k (a member erased), reporting whether
+// it was there.
+func (g *IncentiveLog) RemoveKey(k string) bool {
+	i, found := slices.BinarySearch(g.Keys, k)
+	if found {
+		g.Keys = slices.Delete(g.Keys, i, i+1)
+		if len(g.Keys) == 0 {
+			g.Keys = nil
+		}
+	}
+	return found
+}
+
+// AddReferee records that id, a member this member referred, converted,
+// and counts it in Referrals unless it was recorded before.
+func (m *Member) AddReferee(id string) bool {
+	i, found := slices.BinarySearch(m.Referees, id)
+	if found {
+		return false
+	}
+	m.Referees = slices.Insert(m.Referees, i, id)
+	m.Referrals++
+	return true
+}
+
+// RemoveReferee forgets id among the member's referees (a member erased),
+// keeping the count of Referrals, reporting whether it was there.
+func (m *Member) RemoveReferee(id string) bool {
+	i, found := slices.BinarySearch(m.Referees, id)
+	if found {
+		m.Referees = slices.Delete(m.Referees, i, i+1)
+		if len(m.Referees) == 0 {
+			m.Referees = nil
+		}
+	}
+	return found
+}
+
+// HasReferee reports whether id is among the member's converted referees.
+func (m *Member) HasReferee(id string) bool {
+	_, found := slices.BinarySearch(m.Referees, id)
+	return found
 }
 
 // NewMember starts a member first seen at t.

@@ -26,6 +26,8 @@ type MemberFilter struct {
 	// Left, when set, keeps only members who left (true) or only those
 	// who did not (false).
 	Left *bool
+	// Referrer keeps the members this member referred (Member.Referrer).
+	Referrer string
 	// After starts the page past this id: the Next of the page before.
 	After string
 	// Limit is the page's size, at least 1.
@@ -153,6 +155,8 @@ func ListMembers(ctx context.Context, visit func(context.Context, func(*Member) 
 		case f.Tier != "" && (m.Left || m.Tier.Name != f.Tier):
 			return nil
 		case f.Left != nil && m.Left != *f.Left:
+			return nil
+		case f.Referrer != "" && m.Referrer != f.Referrer:
 			return nil
 		}
 		hits = append(hits, MemberHit{m.ID, m.Name, m.Tier.Name, m.Points, m.LastActiveAt, m.Left, m.JoinedAt})

@@ -39,11 +39,14 @@ incentive "post" {
   points_cap = "25/1d"
 }
 
+# member.referrer: the first link the member joined through, never
+# themselves; once_per pays for each new member once, ever.
 incentive "referral" {
-  on   = "member.joined"
-  when = "event.referrer != '' && event.referrer != member.id"
+  on       = "member.joined"
+  when     = "member.referrer != ''"
+  once_per = "member.id"
   grant {
-    to     = "event.referrer"
+    to     = "member.referrer"
     points = 30
     reason = "referral"
   }

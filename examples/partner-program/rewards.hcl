@@ -33,23 +33,31 @@ badge "meetup_regular" {
 
 # A small thank-you when an invited friend joins, at most ten a month: a
 # link posted in a busy forum should not turn into a points machine.
+# member.referrer is who hearth credits with the join: the first link a
+# member joined through (never themselves); a member joining again, through
+# any link, does not change it. once_per pays for each friend once, ever.
 incentive "referral_signup" {
   description = "20 points to the referrer when an invited friend joins"
   on          = "member.joined"
-  when        = "event.referrer != '' && event.referrer != event.member"
+  when        = "member.referrer != ''"
+  once_per    = "member.id"
   limit       = "10/30d"
   grant {
-    to     = "event.referrer"
+    to     = "member.referrer"
     points = 20
     reason = "invited a friend who joined"
   }
 }
 
 # The real reward comes when the friend sticks around. referral.converted
-# belongs to the referrer, so no `to` is needed.
+# belongs to the referrer, so no `to` is needed; it names the friend as
+# referee, and each friend pays once however often the platform reports
+# them converting, and never the referrer themselves.
 incentive "referral_converted" {
   description = "150 points when an invited friend becomes active"
   on          = "referral.converted"
+  when        = "event.referee != member.id"
+  once_per    = "event.referee"
   limit       = "20/30d"
   expires     = "365d"
   grant {

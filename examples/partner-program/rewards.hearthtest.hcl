@@ -1,8 +1,10 @@
 # Rule tests for the ladder and the rewards: run `hearth test
 # examples/partner-program`. Times are offsets from the start.
 
-# One event block stands in for twelve sign-ups through ray's link.
-test "an invited friend pays the referrer, up to ten a month" {
+# One friend joining twelve times through ray's link (a platform telling
+# it again, or someone leaving and coming back through it) is one friend:
+# ray is paid for them once.
+test "a friend who joins pays the referrer once, however often they join" {
   event "member.joined" {
     id     = "join"
     member = "friend"
@@ -12,7 +14,7 @@ test "an invited friend pays the referrer, up to ten a month" {
   }
   expect "ray" {
     at     = "1d"
-    points = 200
+    points = 20
     tier   = "fan"
   }
   expect "friend" {
@@ -21,13 +23,70 @@ test "an invited friend pays the referrer, up to ten a month" {
   }
 }
 
-test "friends who stay earn points and the advocate badges" {
+# Nobody refers themselves: a join naming its own member as referrer
+# credits nobody, and a conversion naming the referrer as referee counts
+# no referral and pays nothing.
+test "self-referrals pay nothing" {
+  event "member.joined" {
+    member = "sly"
+    at     = "1h"
+    attrs  = { referrer = "sly" }
+  }
+  event "referral.converted" {
+    member = "sly"
+    at     = "2h"
+    repeat = 3
+    attrs  = { referee = "sly" }
+  }
+  expect "sly" {
+    at     = "1d"
+    points = 0
+    badges = []
+  }
+}
+
+# The platform reporting one friend as converted five times is one
+# friend: 150 points and the bronze badge, not the silver one.
+test "one friend converting five times counts once" {
   event "referral.converted" {
     member = "ray"
     at     = "1h"
     repeat = 5
     every  = "1d"
     attrs  = { referee = "friend" }
+  }
+  expect "ray" {
+    at     = "6d"
+    points = 150
+    badges = ["advocate_bronze"]
+  }
+}
+
+test "friends who stay earn points and the advocate badges" {
+  event "referral.converted" {
+    member = "ray"
+    at     = "1h"
+    attrs  = { referee = "friend_1" }
+  }
+  event "referral.converted" {
+    member = "ray"
+    at     = "1d1h"
+    attrs  = { referee = "friend_2" }
+  }
+  event "referral.converted" {
+    member = "ray"
+    at     = "2d1h"
+    attrs  = { referee = "friend_3" }
+  }
+  event "referral.converted" {
+    member = "ray"
+    at     = "3d1h"
+    attrs  = { referee = "friend_4" }
+  }
+  event "referral.converted" {
+    member = "ray"
+    at     = "4d1h"
+    attrs  = { referee = "friend_5" }
   }
   expect "ray" {
     at     = "1d"
@@ -98,9 +157,53 @@ test "partners are appointed" {
 test "an ambassador qualifies for two weeks first" {
   event "referral.converted" {
     member = "ivy"
-    at     = "1h"
-    repeat = 10
-    attrs  = { referee = "friend" }
+    at     = "1h0m"
+    attrs  = { referee = "friend_1" }
+  }
+  event "referral.converted" {
+    member = "ivy"
+    at     = "1h1m"
+    attrs  = { referee = "friend_2" }
+  }
+  event "referral.converted" {
+    member = "ivy"
+    at     = "1h2m"
+    attrs  = { referee = "friend_3" }
+  }
+  event "referral.converted" {
+    member = "ivy"
+    at     = "1h3m"
+    attrs  = { referee = "friend_4" }
+  }
+  event "referral.converted" {
+    member = "ivy"
+    at     = "1h4m"
+    attrs  = { referee = "friend_5" }
+  }
+  event "referral.converted" {
+    member = "ivy"
+    at     = "1h5m"
+    attrs  = { referee = "friend_6" }
+  }
+  event "referral.converted" {
+    member = "ivy"
+    at     = "1h6m"
+    attrs  = { referee = "friend_7" }
+  }
+  event "referral.converted" {
+    member = "ivy"
+    at     = "1h7m"
+    attrs  = { referee = "friend_8" }
+  }
+  event "referral.converted" {
+    member = "ivy"
+    at     = "1h8m"
+    attrs  = { referee = "friend_9" }
+  }
+  event "referral.converted" {
+    member = "ivy"
+    at     = "1h9m"
+    attrs  = { referee = "friend_10" }
   }
   event "message.posted" {
     member = "ivy"

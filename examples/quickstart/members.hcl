@@ -81,12 +81,16 @@ incentive "helper" {
   }
 }
 
+# member.referrer is who hearth credits with the join: the first link the
+# member joined through, never themselves, unchanged by a join again
+# through another link. once_per pays for each new member once, ever.
 incentive "referral" {
-  on    = "member.joined"
-  when  = "event.referrer != '' && event.referrer != member.id"
-  limit = "5/30d"
+  on       = "member.joined"
+  when     = "member.referrer != ''"
+  once_per = "member.id"
+  limit    = "5/30d"
   grant {
-    to     = "event.referrer"
+    to     = "member.referrer"
     points = 50
     reason = "referred a new member"
   }

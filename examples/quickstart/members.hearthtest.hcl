@@ -89,6 +89,29 @@ test "a member who names themselves as referrer gets nothing" {
   }
 }
 
+# A member who joins again through another link, or through the same one,
+# while still a member, is no new referral: dan was paid for eve once.
+test "joining again pays no referrer again" {
+  event "member.joined" {
+    member = "dan"
+    at     = "1h"
+  }
+  event "member.joined" {
+    member = "eve"
+    at     = "2h"
+    repeat = 3
+    attrs  = { referrer = "dan" }
+  }
+  event "member.joined" {
+    member = "eve"
+    at     = "3h"
+    attrs  = { referrer = "gus" }
+  }
+  expect "dan" {
+    points = 50
+  }
+}
+
 test "two weeks without a post make a lurker; a post ends it" {
   event "member.joined" {
     member = "fay"

@@ -22,7 +22,22 @@ incentive "meetup_upper" {
   }
 }
 
-event "checkin" { # ERROR: "checkin" is a standard event type
+# A block for a standard type adds attributes; it does not redefine the
+# type's own, nor its activity or description.
+event "checkin" {
+  activity = false # ERROR: "checkin" is a standard event type, and its activity is hearth's
+  attributes = {
+    place = "string" # ERROR: "place" is already an attribute of this standard event type
+    mood  = "string"
+  }
+}
+
+incentive "moody_checkin" {
+  on   = "checkin"
+  when = "event.mood == 'great' && event.place != ''"
+  grant {
+    points = 1
+  }
 }
 
 event "meetup..x" { # ERROR: Invalid event type name
@@ -43,7 +58,24 @@ incentive "raffle" {
   }
 }
 
-event "member.joined" { # ERROR: "member.joined" is a standard event type
+event "member.joined" {
+  description = "x" # ERROR: "member.joined" is a standard event type, and its description is hearth's
+}
+
+incentive "once_per_number" {
+  on       = "checkin"
+  once_per = "member.points" # ERROR: must give a string
+  grant {
+    points = 1
+  }
+}
+
+incentive "once_per_typo" {
+  on       = "referral.converted"
+  once_per = "event.refere" # ERROR: event has no attribute "refere"
+  grant {
+    points = 1
+  }
 }
 
 event "meetup.attended" { # ERROR: An event named "meetup.attended" is already defined
@@ -60,5 +92,14 @@ incentive "meetup" {
   when = "event.city != '' && event.guests > 1 && event.n > 0 && event.when > now"
   grant {
     points = 5
+  }
+}
+
+incentive "once_and_once_per" {
+  on       = "referral.converted"
+  once     = true
+  once_per = "event.referee" # WARNING: once_per has no effect with once
+  grant {
+    points = 1
   }
 }

@@ -92,11 +92,19 @@ incentive "posting" {
   }
 }
 
+# Attributes of a standard event type's own, added to the standard ones.
+event "referral.converted" {
+  attributes = {
+    campaign = "string"
+  }
+}
+
 incentive "referral" {
-  on   = "member.joined"
-  when = "event.referrer != ''"
+  on       = "member.joined"
+  when     = "event.referrer != '' && member.referrer == event.referrer"
+  once_per = "member.id"
   grant {
-    to     = "event.referrer"
+    to     = "member.referrer"
     points = var.point_values.referral
     role   = community.explorers.role.ambassador
     set    = { ambassador = "yes" }
