@@ -91,10 +91,12 @@ func Spec() config.PlatformSpec {
 		Moderation: config.ModerationLimits{Cannot: map[string]string{
 			"kick": "Discourse has no kick; ban with a duration suspends a member for a while",
 		}},
-		Type:        Type,
-		Mention:     Mention,
-		Doc:         "A Discourse forum: categories, groups and their members, posts, private messages, silences, suspensions, badge grants and revocations, members' trust levels (a tier's discourse block), and webhooks for what members do. Needs an admin API key. Pins are not managed: pin_house_rules is refused.",
-		Unsupported: map[string]string{"channel.pin_house_rules": "hearth does not manage pinned topics on Discourse"},
+		Type:    Type,
+		Mention: Mention,
+		// Groups are known only at send time; @here and @all always are.
+		CrowdMentions: crowdMentions,
+		Doc:           "A Discourse forum: categories, groups and their members, posts, private messages, silences, suspensions, badge grants and revocations, members' trust levels (a tier's discourse block), and webhooks for what members do. Needs an admin API key. Pins are not managed: pin_house_rules is refused.",
+		Unsupported:   map[string]string{"channel.pin_house_rules": "hearth does not manage pinned topics on Discourse"},
 		// A category's name: any text, of at most 50 characters.
 		ChannelNames: &config.ChannelNames{Max: MaxCategoryName},
 		// Discourse's automatic groups: it makes them itself and sets who
