@@ -76,7 +76,8 @@ const DefaultPageSize = 50
 
 // Mention is how a message mentions a member (member.mention): their
 // name, which the adapter replaces with @username when it posts, the
-// username read from the forum by the member's user id (mentionNames).
+// username read from the forum by the member's user id (mentionNames),
+// kept usernamesFor.
 // An id that is no user id mentions no one.
 func Mention(m config.MentionOf) config.Mention {
 	if _, err := userID(m.ID); err != nil {
@@ -168,6 +169,9 @@ type Adapter struct {
 	// concurrent callers with one key agree; the key in the post covers
 	// other processes.
 	keys ledger.Book
+	// names keeps the usernames member.mention read, per forum, across
+	// the Conns of this Adapter (a reload opens new ones).
+	names usernames
 }
 
 // New returns the discourse adapter.
