@@ -90,7 +90,9 @@ func Spec() config.PlatformSpec {
 		Type:        Type,
 		Permissions: permissionNamesSorted(),
 		Mention:     config.TextMention(Mention),
-		Doc:         "A Discord bot: manages a server's categories, channels, roles and member roles, pins house rules, sends messages and DMs, times out, kicks and bans, and reads members' messages and joins (and slash-command interactions when interactions_listen is set). Adopt the server with an import block: bots cannot create servers.",
+		// What allowed_mentions keeps quiet while mass_mentions is off.
+		CrowdMentions: config.FindAll(crowdMention),
+		Doc:           "A Discord bot: manages a server's categories, channels, roles and member roles, pins house rules, sends messages and DMs, times out, kicks and bans, and reads members' messages and joins (and slash-command interactions when interactions_listen is set). Adopt the server with an import block: bots cannot create servers.",
 		Example: `variable "discord_token" {
   type      = string
   sensitive = true

@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"regexp"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -142,11 +142,15 @@ func (a *Adapter) Shape(req platform.ShapeRequest) (platform.ShapeResponse, erro
 		return platform.ShapeResponse{}, err
 	}
 	out := platform.ShapeResponse{Text: req.Text}
-	if !mass && (strings.Contains(req.Text, "@everyone") || strings.Contains(req.Text, "@here") || strings.Contains(req.Text, "<@&")) {
+	if !mass && crowdMention.MatchString(req.Text) {
 		out.Note = "Discord shows @everyone, @here and role mentions in this text as written, and they notify no one (mass_mentions is off): only mentions of single users do."
 	}
 	return out, nil
 }
+
+// crowdMention is a mention allowed_mentions keeps quiet unless
+// mass_mentions: @everyone, @here and a role's <@&ID>.
+var crowdMention = regexp.MustCompile(`@(?:everyone|here)\b|<@&\d+>`)
 
 // send posts a message with a nonce from the key and enforce_nonce, so
 // Discord itself refuses a second copy (it answers with the first).

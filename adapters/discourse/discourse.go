@@ -76,7 +76,8 @@ const DefaultPageSize = 50
 
 // Mention is how a message mentions a member (member.mention): their
 // name, which the adapter replaces with @username when it posts, the
-// username read from the forum by the member's user id (mentionNames).
+// username read from the forum by the member's user id (mentionNames),
+// kept usernamesFor.
 // An id that is no user id mentions no one.
 func Mention(m config.MentionOf) config.Mention {
 	if _, err := userID(m.ID); err != nil {
@@ -91,10 +92,12 @@ func Spec() config.PlatformSpec {
 		Moderation: config.ModerationLimits{Cannot: map[string]string{
 			"kick": "Discourse has no kick; ban with a duration suspends a member for a while",
 		}},
-		Type:        Type,
-		Mention:     Mention,
-		Doc:         "A Discourse forum: categories, groups and their members, posts, private messages, silences, suspensions, badge grants and revocations, members' trust levels (a tier's discourse block), and webhooks for what members do. Needs an admin API key. Pins are not managed: pin_house_rules is refused.",
-		Unsupported: map[string]string{"channel.pin_house_rules": "hearth does not manage pinned topics on Discourse"},
+		Type:    Type,
+		Mention: Mention,
+		// Groups are known only at send time; @here and @all always are.
+		CrowdMentions: crowdMentions,
+		Doc:           "A Discourse forum: categories, groups and their members, posts, private messages, silences, suspensions, badge grants and revocations, members' trust levels (a tier's discourse block), and webhooks for what members do. Needs an admin API key. Pins are not managed: pin_house_rules is refused.",
+		Unsupported:   map[string]string{"channel.pin_house_rules": "hearth does not manage pinned topics on Discourse"},
 		// A category's name: any text, of at most 50 characters.
 		ChannelNames: &config.ChannelNames{Max: MaxCategoryName},
 		// Discourse's automatic groups: it makes them itself and sets who
@@ -166,6 +169,9 @@ type Adapter struct {
 	// concurrent callers with one key agree; the key in the post covers
 	// other processes.
 	keys ledger.Book
+	// names keeps the usernames member.mention read, per forum, across
+	// the Conns of this Adapter (a reload opens new ones).
+	names usernames
 }
 
 // New returns the discourse adapter.

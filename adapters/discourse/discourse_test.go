@@ -693,3 +693,48 @@ func TestMentionUsername(t *testing.T) {
 		t.Errorf("private message %q; want the name kept for a user the forum does not have", msgs)
 	}
 }
+
+// member.mention reads each username once per usernamesFor (10
+// minutes) for the Conns of one Adapter, however many sends mention the
+// member, and reads it again after, so a rename is picked up.
+func TestMentionUsernameCached(t *testing.T) {
+	f := discoursetest.New(t)
+	now := time.Unix(1_700_000_000, 0)
+	a := discourse.New()
+	a.Now = func() time.Time { return now }
+	c := open(t, a, f, nil)
+	ch, err := c.Apply(ctx, platform.ApplyRequest{Op: platform.OpCreate, Kind: platform.KindChannel, Community: forum(f), Attrs: platform.Attrs{"name": "General"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ann := f.AddUser("Ann Lee")
+	msg := mentiontest.Render(t, discourse.Spec(), nil, "channel", ann, "Ann Lee", "Hi ${member.mention} and ${member.mention}")
+	if len(msg.Mentions) != 2 {
+		t.Fatalf("mentions %+v; want two", msg.Mentions)
+	}
+	n := 0
+	send := func(want string, reads int) {
+		t.Helper()
+		n++
+		before := f.Calls("GET /admin/users/{id}.json")
+		r, err := c.Perform(ctx, platform.PerformRequest{Action: platform.ActionChannelMessage, Key: "k" + strconv.Itoa(n), Community: forum(f), Channel: ch.Object.ID, Text: msg.Text, Mentions: msg.Mentions})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := f.Calls("GET /admin/users/{id}.json") - before; got != reads {
+			t.Errorf("send %d read the user %d times; want %d", n, got, reads)
+		}
+		if raw := f.Raw(r.ID); !strings.HasPrefix(raw, want+"\n") {
+			t.Errorf("send %d: post %q; want it to start %q", n, raw, want)
+		}
+	}
+	send("Hi @ann_lee and @ann_lee", 1)
+	send("Hi @ann_lee and @ann_lee", 0)
+	// Another Conn of the same Adapter (a reload) keeps the names.
+	c = open(t, a, f, nil)
+	f.Rename(ann, "ann_l")
+	now = now.Add(9 * time.Minute)
+	send("Hi @ann_lee and @ann_lee", 0)
+	now = now.Add(time.Minute)
+	send("Hi @ann_l and @ann_l", 1)
+}

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/platform"
 )
 
@@ -51,6 +52,20 @@ func (c *Conn) quietMentions(ctx context.Context, text string) string {
 		}
 		return m
 	})
+}
+
+// crowdMentions finds the @here and @all in a text, which are crowds on
+// every forum (validate cannot know the forum's group names).
+func crowdMentions(text string) []config.Found {
+	var out []config.Found
+	for _, m := range atName.FindAllStringSubmatchIndex(text, -1) {
+		name := strings.ToLower(strings.TrimRight(text[m[4]:m[5]], ".-"))
+		if name == "here" || name == "all" {
+			at := m[4] - 1
+			out = append(out, config.Found{Text: text[at:m[5]], Start: at})
+		}
+	}
+	return out
 }
 
 // Shape is the text of a message as Discourse gets it (platform.Shaper):

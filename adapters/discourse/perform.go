@@ -118,9 +118,9 @@ func (c *Conn) Perform(ctx context.Context, req platform.PerformRequest) (platfo
 // mustUser reads a member id for a call that will answer not found for
 // a bad one (user 0 does not exist).
 // mentionNames puts @username for each mention in text, in place of the
-// name it shows, the username read from the forum by user id, so the
-// post mentions and notifies the member. A user the forum no longer has
-// keeps their name, as text.
+// name it shows, the username read from the forum by user id (kept for
+// usernamesFor: see usernames), so the post mentions and notifies the
+// member. A user the forum no longer has keeps their name, as text.
 func (c *Conn) mentionNames(ctx context.Context, text string, marks []platform.Mention) (string, error) {
 	if len(marks) == 0 {
 		return text, nil
@@ -135,6 +135,10 @@ func (c *Conn) mentionNames(ctx context.Context, text string, marks []platform.M
 			b.WriteString(text[m.Start:m.End])
 			continue
 		}
+		if name, ok := c.a.names.get(c.api.Base, uid, c.now()); ok {
+			b.WriteString("@" + name)
+			continue
+		}
 		u, err := c.api.User(ctx, uid)
 		switch {
 		case errors.Is(err, platform.ErrNotFound) || (err == nil && u.Username == ""):
@@ -142,6 +146,7 @@ func (c *Conn) mentionNames(ctx context.Context, text string, marks []platform.M
 		case err != nil:
 			return "", err
 		default:
+			c.a.names.put(c.api.Base, uid, u.Username, c.now())
 			b.WriteString("@" + u.Username)
 		}
 	}

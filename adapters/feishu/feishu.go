@@ -117,8 +117,9 @@ platform "feishu" "group" {
 		},
 		// <at user_id="..."> in a text message mentions that user:
 		// templates show such tags in what members wrote as text.
-		AtTags:  true,
-		Mention: Mention,
+		AtTags:        true,
+		Mention:       Mention,
+		CrowdMentions: config.FindAll(mentionAllTag),
 		TextLimit: func(kind string, s map[string]cty.Value) config.TextLimit {
 			mass, _ := platform.SettingBool(s, "mass_mentions", false)
 			secret, _ := platform.SettingString(s, "secret", "")
@@ -244,6 +245,9 @@ func Sign(secret string, timestamp int64) string {
 // mentionAll is an <at> tag for everyone in the group, as Feishu reads
 // it in a text message: any case, spaces, quotes or none.
 var mentionAll = regexp.MustCompile(`(?i)<(\s*at\s[^>]*user_id\s*=\s*["']?all\b)`)
+
+// mentionAllTag is a whole such tag, for validate to name.
+var mentionAllTag = regexp.MustCompile(mentionAll.String() + `[^>]*>?`)
 
 // userIDChars is what an open_id (ou_...) or user_id is made of.
 var userIDChars = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)

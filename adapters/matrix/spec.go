@@ -67,6 +67,8 @@
 package matrix
 
 import (
+	"regexp"
+
 	"maunium.net/go/mautrix/id"
 
 	"github.com/hearth-community/hearth/engine/config"
@@ -109,6 +111,9 @@ platform "matrix" "main" {
   access_token = var.matrix_token
 }`,
 		Mention: Mention,
+		// Without mass_mentions each message's m.mentions names at most
+		// its member, so a "@room" in it notifies no one.
+		CrowdMentions: config.FindAll(atRoom),
 		// A mute is a power level below the room's default, which stays
 		// until changed: hearth lifts it when the mute ends.
 		UnmuteAtEnd: true,
@@ -128,3 +133,7 @@ platform "matrix" "main" {
 		},
 	}
 }
+
+// atRoom is a "@room" in a message's text, which notifies the whole
+// room where the message carries no m.mentions (mass_mentions on).
+var atRoom = regexp.MustCompile(`(?:^|\B)@room\b`)

@@ -110,7 +110,9 @@ func Spec() config.PlatformSpec {
 		}},
 		Type:    Type,
 		Mention: config.TextMention(Mention),
-		Doc:     "A Slack workspace: conversations, user groups and their members, messages and direct messages, and the Events API for what members do. Needs a Slack app installed in the workspace with a bot token.",
+		// What sentText shows as text while mass_mentions is off.
+		CrowdMentions: config.FindAll(crowdMention),
+		Doc:           "A Slack workspace: conversations, user groups and their members, messages and direct messages, and the Events API for what members do. Needs a Slack app installed in the workspace with a bot token.",
 		Example: `variable "slack_bot_token" {
   type      = string
   sensitive = true

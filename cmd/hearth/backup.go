@@ -38,14 +38,31 @@ func runBackup(ctx context.Context, s *stdio, pos []string, vf varFlags, bf back
 		}
 		return checkBackup(ctx, s, pos[0], bf.json)
 	}
+	// OUT "-" is standard output (| gzip > FILE.gz), the summary then on
+	// standard error. A SQLite file is binary: never onto a terminal.
+	var stdout io.Writer
+	if len(pos) > 0 && pos[0] == "-" {
+		if s.outTTY {
+			fmt.Fprintf(s.err, "hearth state backup: refusing to write the backup, a binary SQLite file, to a terminal: redirect standard output (> FILE, | gzip > FILE.gz) or give a file name\n")
+			return 1
+		}
+		var code int
+		var ok bool
+		if s, stdout, code, ok = stdoutFlags(s, name, [2]string{"OUT", "-"}); !ok {
+			return code
+		}
+	}
 	if bf.url != "" {
 		if len(pos) != 1 {
 			return argError(s, name, "with -url the daemon names the state: give OUT only")
 		}
-		if !outFree(s, pos[0], bf.force) {
+		// No state directory here: a backup for standard output waits
+		// for its check in the temporary directory.
+		t := backupTarget{out: pos[0], stdout: stdout, force: bf.force}
+		if !t.free(s) {
 			return 1
 		}
-		return backupFromDaemon(ctx, s, bf.url, pos[0], bf.force, "the daemon at "+bf.url)
+		return backupFromDaemon(ctx, s, bf.url, t, "the daemon at "+bf.url)
 	}
 	// A directory holding a configuration as OUT is DIR with OUT left
 	// out (no backup could be written in its place); any other directory
@@ -73,11 +90,14 @@ func runBackup(ctx context.Context, s *stdio, pos []string, vf varFlags, bf back
 		return 1
 	}
 	db := cfg.Settings.State.Path
-	if isStateFile(out, db) {
+	// One for standard output waits for its check next to the state,
+	// on a disk that holds one state already.
+	t := backupTarget{out: out, stdout: stdout, force: bf.force, tmpDir: filepath.Dir(db)}
+	if stdout == nil && isStateFile(out, db) {
 		fmt.Fprintf(s.err, "hearth state backup: %s is the state itself (or one of its files): write the backup somewhere else\n", out)
 		return 1
 	}
-	if !outFree(s, out, bf.force) {
+	if !t.free(s) {
 		return 1
 	}
 	lock, a, ok := lockForWrite(s, cfg, name)
@@ -86,7 +106,7 @@ func runBackup(ctx context.Context, s *stdio, pos []string, vf varFlags, bf back
 	}
 	if lock == nil {
 		fmt.Fprintf(s.err, "hearth run (pid %d) serves this state: the backup is made through its API at %s.\n", a.PID, a.URL)
-		return backupFromDaemon(ctx, s, a.URL, out, bf.force, fmt.Sprintf("hearth run (pid %d)", a.PID))
+		return backupFromDaemon(ctx, s, a.URL, t, fmt.Sprintf("hearth run (pid %d)", a.PID))
 	}
 	defer lock.release()
 	start := time.Now()
@@ -96,7 +116,7 @@ func runBackup(ctx context.Context, s *stdio, pos []string, vf varFlags, bf back
 		return 1
 	}
 	defer store.Close()
-	tmp, err := partialFile(out)
+	tmp, err := t.partial()
 	if err != nil {
 		fmt.Fprintf(s.err, "hearth state backup: %v\n", err)
 		return 1
@@ -106,13 +126,13 @@ func runBackup(ctx context.Context, s *stdio, pos []string, vf varFlags, bf back
 		fmt.Fprintf(s.err, "hearth state backup: %v\n", err)
 		return 1
 	}
-	return finishBackup(ctx, s, tmp, out, bf.force, db, start)
+	return finishBackup(ctx, s, tmp, t, db, start)
 }
 
 // backupFromDaemon streams a backup from the daemon at base into out.
 // What arrives is checked before it is put at out, so a copy cut short
 // on the way never takes the place of a good one.
-func backupFromDaemon(ctx context.Context, s *stdio, base, out string, force bool, who string) int {
+func backupFromDaemon(ctx context.Context, s *stdio, base string, t backupTarget, who string) int {
 	start := time.Now()
 	endpoint := strings.TrimRight(base, "/") + "/v1/state/backup"
 	req, err := http.NewRequestWithContext(ctx, "POST", endpoint, nil)
@@ -137,7 +157,7 @@ func backupFromDaemon(ctx context.Context, s *stdio, base, out string, force boo
 		fmt.Fprintf(s.err, "hearth state backup: %s\n", daemonRefusal(endpoint, resp.Status, errorText(data), resp.StatusCode, token != ""))
 		return 1
 	}
-	tmp, err := partialFile(out)
+	tmp, err := t.partial()
 	if err != nil {
 		fmt.Fprintf(s.err, "hearth state backup: %v\n", err)
 		return 1
@@ -157,26 +177,77 @@ func backupFromDaemon(ctx context.Context, s *stdio, base, out string, force boo
 	}
 	err = errors.Join(err, f.Close())
 	if err != nil {
-		fmt.Fprintf(s.err, "hearth state backup: receiving the backup from %s: %v; nothing was written to %s\n", endpoint, err, out)
+		fmt.Fprintf(s.err, "hearth state backup: receiving the backup from %s: %v; nothing was written to %s\n", endpoint, err, t.name())
 		return 1
 	}
-	return finishBackup(ctx, s, tmp, out, force, who, start)
+	return finishBackup(ctx, s, tmp, t, who, start)
 }
 
-// finishBackup checks the copy at tmp, puts it at out and says what it
-// holds.
-func finishBackup(ctx context.Context, s *stdio, tmp, out string, force bool, from string, start time.Time) int {
+// finishBackup checks the copy at tmp, puts it at out (or copies it to
+// standard output) and says what it holds.
+func finishBackup(ctx context.Context, s *stdio, tmp string, t backupTarget, from string, start time.Time) int {
 	info, err := sqlite.Verify(ctx, tmp)
 	if err != nil {
-		fmt.Fprintf(s.err, "hearth state backup: the copy made failed its check, and was not written to %s: %v\n", out, err)
+		fmt.Fprintf(s.err, "hearth state backup: the copy made failed its check, and was not written to %s: %v\n", t.name(), err)
 		return 1
 	}
-	if err := placeBackup(tmp, out, force); err != nil {
+	if err := t.place(tmp); err != nil {
 		fmt.Fprintf(s.err, "hearth state backup: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(s.out, "Backed up %s to %s: %s, in %s.\n", from, out, describeState(info), time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(s.out, "Backed up %s to %s: %s, in %s.\n", from, t.name(), describeState(info), time.Since(start).Round(time.Millisecond))
 	return 0
+}
+
+// backupTarget is where a backup goes: the file out, or standard output
+// (stdout not nil, out "-"). The copy is made and checked in a partial
+// file first either way: beside out, or in tmpDir ("" the system's
+// temporary directory) for standard output.
+type backupTarget struct {
+	out    string
+	stdout io.Writer
+	force  bool
+	tmpDir string
+}
+
+func (t backupTarget) name() string {
+	if t.stdout != nil {
+		return "standard output"
+	}
+	return t.out
+}
+
+// free refuses an existing out unless force, before any work.
+func (t backupTarget) free(s *stdio) bool {
+	return t.stdout != nil || outFree(s, t.out, t.force)
+}
+
+func (t backupTarget) partial() (string, error) {
+	if t.stdout != nil {
+		f, err := os.CreateTemp(t.tmpDir, ".hearth-backup-*.partial")
+		if err != nil {
+			return "", err
+		}
+		return f.Name(), f.Close()
+	}
+	return partialFile(t.out)
+}
+
+// place puts the checked copy at out, or copies it to standard output
+// (the partial file is removed by the caller).
+func (t backupTarget) place(tmp string) error {
+	if t.stdout == nil {
+		return placeBackup(tmp, t.out, t.force)
+	}
+	f, err := os.Open(tmp)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if _, err := io.Copy(t.stdout, f); err != nil {
+		return fmt.Errorf("writing the backup to standard output: %w", err)
+	}
+	return nil
 }
 
 // backupCheckJSON is state backup -check -json: what the file holds, or

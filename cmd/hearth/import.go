@@ -151,7 +151,7 @@ func runImport(ctx context.Context, s *stdio, args []string) int {
 
 func runImportStackExchange(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "import stackexchange", importStackExchangeUsage)
-	out := fs.String("out", "", "Write the events to `FILE` (mode 0600: they name members) instead of stdout.")
+	out := fs.String("out", "", "Write the events to `FILE` (mode 0600: they name members) instead of stdout; \"-\" is stdout, as no -out is.")
 	asJSON := fs.Bool("json", false, "Print the summary on stderr as JSON, without progress lines.")
 	pos, code, ok := parse(fs, args)
 	if !ok {
@@ -182,7 +182,7 @@ func runImportStackExchange(ctx context.Context, s *stdio, args []string) int {
 	}
 	return s.finishImport("stackexchange", evs, *out, *asJSON, sum, func() {
 		_ = sum.WriteText(s.err)
-		if *out != "" {
+		if *out != "" && *out != "-" {
 			fmt.Fprintf(s.err, "Wrote %s.\n", *out)
 		}
 	})

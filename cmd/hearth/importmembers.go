@@ -19,7 +19,7 @@ import (
 func runImportMembers(ctx context.Context, s *stdio, args []string) int {
 	fs := newFlags(s, "import members", importMembersUsage)
 	format := fs.String("format", "", "The export's `FORMAT`: csv or jsonl (default: from the file's name, .jsonl or .ndjson for JSON lines, else csv).")
-	out := fs.String("out", "", "Write the events to `FILE` (mode 0600: they name members) instead of stdout.")
+	out := fs.String("out", "", "Write the events to `FILE` (mode 0600: they name members) instead of stdout; \"-\" is stdout, as no -out is.")
 	configDir := fs.String("config", "", "Check tier and badge names against the configuration in `DIR`.")
 	atFlag := fs.String("at", "", "The events' `TIME` (RFC 3339, or a date for its midnight UTC): when the opening state holds; not in the future. Default now. Before a history replayed with replay -history, give a time at or before its first event.")
 	asJSON := fs.Bool("json", false, "Print the summary on stderr as JSON, without progress lines; with bad rows, a JSON document listing them (\"bad_rows\").")

@@ -175,6 +175,10 @@ naming the address meant.
 
 -target ADDR limits the plan to ADDR, what is under it and what it is in.
 
+-out - writes the saved plan (the same JSON document as -json) to
+standard output, to store or send elsewhere, and the plan's text to
+standard error.
+
 Examples:
   hearth plan mycommunity
   hearth plan -target community.explorers.channel.welcome mycommunity
@@ -450,9 +454,9 @@ func planCommand(ctx context.Context, s *stdio, name, usage string, args []strin
 	fs := newFlags(s, name, usage)
 	s.registerNoColor(fs)
 	drift := name == "drift"
-	outDoc := "Save the plan as JSON to `FILE` (mode 0600: it names members), for 'hearth apply FILE' (with -refresh-only, the drift report, for 'hearth show FILE')."
+	outDoc := "Save the plan as JSON to `FILE` (mode 0600: it names members), for 'hearth apply FILE' (with -refresh-only, the drift report, for 'hearth show FILE'); \"-\" for standard output, the plan's text then on standard error."
 	if drift {
-		outDoc = "Save the drift report as JSON to `FILE` (mode 0600), for 'hearth show FILE'."
+		outDoc = "Save the drift report as JSON to `FILE` (mode 0600), for 'hearth show FILE'; \"-\" for standard output, the report's text then on standard error."
 	}
 	out := fs.String("out", "", outDoc)
 	jsonDoc := "Print the plan as JSON."
@@ -498,6 +502,8 @@ func planCommand(ctx context.Context, s *stdio, name, usage string, args []strin
 		mistake = fmt.Sprintf("expected one directory, got %d arguments: %s", len(pos), strings.Join(pos, " "))
 	case vf.baseDir != "" && *out != "":
 		mistake = "-out cannot be used with -live: a plan of other files against the live state is a preview; apply from the live directory"
+	case *out == "-" && *asJSON:
+		mistake = "-out - and -json both write the plan's JSON document to standard output: give one of them"
 	}
 	if mistake != "" {
 		// With -json, a usage mistake is an error a program reading
@@ -507,6 +513,12 @@ func planCommand(ctx context.Context, s *stdio, name, usage string, args []strin
 			return 1
 		}
 		return argError(s, name, mistake)
+	}
+	// -out -: the saved document alone on standard output, the text
+	// plan and the rest on standard error.
+	s, stdout, code, ok := stdoutFlags(s, name, [2]string{"-out", *out})
+	if !ok {
+		return code
 	}
 	dir, ok := dirArg(pos, s, name)
 	if !ok {
@@ -553,7 +565,7 @@ func planCommand(ctx context.Context, s *stdio, name, usage string, args []strin
 	// The file first, so that with -json stdout holds one document: the
 	// plan, or the error that kept it from being saved.
 	if *out != "" {
-		if err := savePlan(*out, p); err != nil {
+		if err := savePlan(*out, stdout, p); err != nil {
 			sess.errs.report(s, name, *asJSON, err, nil)
 			return 1
 		}
@@ -567,6 +579,10 @@ func planCommand(ctx context.Context, s *stdio, name, usage string, args []strin
 	if *out != "" {
 		switch {
 		case *asJSON:
+		case stdout != nil && *refreshOnly:
+			fmt.Fprintln(s.out, "\nWrote the drift report to standard output.")
+		case stdout != nil:
+			fmt.Fprintf(s.out, "\nWrote the plan to standard output. Saved to a FILE, it applies exactly with: hearth apply FILE %s\n", dir)
 		case *refreshOnly:
 			// apply refuses a drift report: it changes nothing.
 			fmt.Fprintf(s.out, "\nSaved the drift report to %s. Read it again with: hearth show %s (it cannot be applied; hearth plan makes the changes to apply)\n", *out, *out)
@@ -631,8 +647,9 @@ func memberImpact(ctx context.Context, s *stdio, sess *planSession, listAll bool
 	return nil, nil
 }
 
-func savePlan(path string, p *plan.Plan) error {
-	f, err := createPrivate(path)
+// savePlan writes p to path, or to stdout for "-" (stdoutFlags).
+func savePlan(path string, stdout io.Writer, p *plan.Plan) error {
+	f, err := createOutput(path, stdout)
 	if err != nil {
 		return err
 	}

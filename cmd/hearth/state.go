@@ -65,7 +65,8 @@ keeps, and backs the state up and restores it.
                                       replace it; -out OUT names it too, as
                                       in import and plan), while hearth run
                                       serves it or not; -url URL asks a
-                                      daemon elsewhere
+                                      daemon elsewhere; OUT "-" is standard
+                                      output (| gzip), never a terminal
   hearth state backup -check FILE     check that FILE is a whole hearth state
                                       this hearth can open, before relying on
                                       it (-json: what it holds, or why not)
@@ -101,8 +102,11 @@ While hearth run serves a SQLite state, backup asks it for the copy
 events go on being applied; with none, backup holds the state lock and
 copies the file itself. Copying state.db by hand while a daemon runs can
 tear: recent commits are in its -wal and journal files. The copy is
-checked before it is written to OUT. For PostgreSQL state, backup says
-how to use pg_dump.
+checked before it is written to OUT. With OUT "-" it goes to standard
+output once checked (made next to the state first, or with -url in the
+temporary directory) and the summary to standard error; a terminal is
+refused, the file being binary. For PostgreSQL state, backup says how
+to use pg_dump.
 
 restore refuses while hearth run or another command holds the state,
 and a BACKUP that fails the -check. It shows what the state and the
@@ -135,6 +139,7 @@ Examples:
   hearth state prune -dry-run mycommunity
   hearth state backup backups/hearth-2026-11-24.db mycommunity
   hearth state backup -out backups/hearth-2026-11-24.db mycommunity
+  hearth state backup -out - mycommunity | gzip > backups/hearth-2026-11-24.db.gz
   hearth state backup -check backups/hearth-2026-11-24.db
   hearth state backup -check -json backups/hearth-2026-11-24.db | jq .members
   hearth state restore backups/hearth-2026-11-24.db mycommunity
@@ -182,7 +187,7 @@ func runStateAs(ctx context.Context, s *stdio, group string, args []string) int 
 	fs.BoolVar(&bf.force, "force", false, "With backup: replace OUT if it exists.")
 	fs.BoolVar(&bf.check, "check", false, "With backup: check that FILE is a whole hearth state this hearth can open, and say what it holds; write nothing.")
 	// -out as import and plan take it: OUT may be named either way.
-	outFlag := fs.String("out", "", "With backup: the `FILE` to write the backup to, in place of OUT.")
+	outFlag := fs.String("out", "", "With backup: the `FILE` to write the backup to, in place of OUT (\"-\" for standard output, the summary then on standard error; not a terminal).")
 	approve := autoApprove(fs, "With restore: restore without asking for confirmation (else the answer is read from standard input, a terminal or a pipe).")
 	undo := fs.Bool("undo", false, "With restore, in place of BACKUP: put back the state the latest restore replaced (the newest state.db.before-restore-TIME folder), moving the state there now aside the same way.")
 	// Only import looks objects up on a platform and reads the blocks;

@@ -34,7 +34,7 @@ as the rules see them, the event the run was entered by, the markup of
 the platform it goes through; then the text is shown as that platform
 gets it (Slack's and Feishu's adapters show crowd mentions in it as text
 unless mass_mentions = true, and a note says what Discord and Discourse
-do with them). member.mention is shown as the text has it: <@id> on
+do with them; hearth validate warns of a template's own). member.mention is shown as the text has it: <@id> on
 Discord and Slack, the name where the adapter makes the mention when
 sending (a Matrix pill, a Telegram text_mention, Discourse's @username),
 and -json lists those places as mentions (id, start and end byte

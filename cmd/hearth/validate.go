@@ -38,6 +38,12 @@ open no platform (test, simulate, replay, template, member, outbox list,
 campaign show, report, local ...) leave it out. A secret written in a file
 (a token in plain text, which is a warning) is shown as "(sensitive)" in
 the quoted lines, in text and in -json, as every command shows it.
+A template's own crowd mention (<at user_id="all"> on Feishu, <!channel>,
+<!here> and <!everyone> on Slack, @everyone, @here and a role's <@&ID> on
+Discord, @here and @all on Discourse, @room on Matrix) that a campaign
+or an alert sends through a platform whose mass_mentions is off is a
+warning ("Crowd mention sent as text") at its line: the adapter sends
+it as text, notifying no one, until mass_mentions = true.
 The text lists the configuration's diagnostics, then the test files',
 each errors first, then warnings, by file and position, and ends with
 how many there are; -json lists them all by file and position. When the

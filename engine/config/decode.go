@@ -488,6 +488,7 @@ func (l *loader) decodePlatform(hb *hcl.Block) {
 	}
 	p.AtMentions = spec.AtMentions
 	p.AtTags = spec.AtTags
+	p.CrowdMentions = spec.CrowdMentions
 	p.DirectMarkup = spec.DirectMarkup
 	p.Mention = spec.Mention
 	if spec.TextLimit != nil {

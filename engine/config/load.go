@@ -103,6 +103,13 @@ type PlatformSpec struct {
 	// then show such a tag in what members wrote as text, so a quoted
 	// message mentions no one, while the template's own tags still do.
 	AtTags bool
+	// CrowdMentions, when set, finds in a template's own text the
+	// mentions that would notify many people at once (Feishu's <at
+	// user_id="all">, Slack's <!channel>, Discord's @everyone), which the
+	// platform's adapter sends as text, notifying no one, unless the
+	// block's mass_mentions is true. validate warns of them then: the
+	// author meant them to notify.
+	CrowdMentions func(text string) []Found
 	// DirectMarkup says that direct messages render markup, links and
 	// tags (a WeCom application's text messages render <a href>):
 	// templates quote what members wrote in them as in markdown channel

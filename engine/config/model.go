@@ -120,6 +120,9 @@ type Platform struct {
 	// AtMentions is true when "@name" in a message's text mentions that
 	// user (PlatformSpec.AtMentions).
 	AtMentions bool
+	// CrowdMentions finds crowd mentions in a text
+	// (PlatformSpec.CrowdMentions); nil where the platform has none.
+	CrowdMentions func(text string) []Found
 	// AtTags is true when an <at ...> tag in a message's text mentions
 	// someone (PlatformSpec.AtTags).
 	AtTags bool

@@ -502,6 +502,7 @@ func (l *loader) compileAll() {
 	}
 	l.checkTemplateEvents(eventScope)
 	l.checkTemplateLimits()
+	l.checkCrowdMentions()
 }
 
 // checkTemplateEvents checks the event attributes read by the templates

@@ -172,6 +172,16 @@ func (f *Fake) AddUser(name string) string {
 	return strconv.Itoa(u.ID)
 }
 
+// Rename changes a user's username, as the user or an admin may.
+func (f *Fake) Rename(userID, username string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	id, _ := strconv.Atoi(userID)
+	if u := f.user(id); u != nil {
+		u.Username = username
+	}
+}
+
 // Post has a user reply in a category's topic and returns the post id; it
 // queues a post_created webhook.
 func (f *Fake) Post(categoryID, userID, text string) (string, error) {
