@@ -296,7 +296,7 @@ var Root = &Block{
   when        = "member.days_since_joined >= 14 && count('message.posted', '30d') == 0"
 }`,
 			Attrs: []Attr{
-				{Name: "community", Kind: KindRef, Refs: []string{"community"}, Doc: "Limit the segment to one community's members."},
+				{Name: "community", Kind: KindRef, Refs: []string{"community"}, Doc: "Limit the segment to one community's members: with several communities, those whose member.joined named it (the event's community) or one of its sub-communities, until a member.left naming it; a member whose joins named no community is in every one. The member's other communities' members are in no segment limited to this one, whatever its rule gives."},
 				{Name: "description", Kind: KindString, Doc: "What the segment means."},
 				{Name: "when", Kind: KindRule, Required: true, Doc: "Membership rule over member state." + ruleDoc},
 				{Name: "role", Kind: KindRef, Refs: []string{"role"}, Doc: "A role given to members while they are in the segment: community.NAME.role.ROLE."},
