@@ -321,9 +321,13 @@ func (l *loader) warnEmptySecret(p *Platform, name string, attr *hcl.Attribute) 
 	if vr == "" || !slices.Contains(l.cfg.MissingSecrets, vr) {
 		return
 	}
+	who := "plan, apply and run"
+	if l.opts.Platforms[p.Type].SendsOnly {
+		who = "hearth run" // plan plans nothing there
+	}
 	l.warnf(attr.Expr.Range().Ptr(), "Credential without a value",
-		"%s of %s comes from variable %q, which has no value, so plan, apply and run cannot open the platform. Set %s%s (or give it with -var-file).",
-		name, p.Addr(), vr, EnvVarPrefix, vr)
+		"%s of %s comes from variable %q, which has no value, so %s cannot open the platform. Set %s%s (or give it with -var-file).",
+		name, p.Addr(), vr, who, EnvVarPrefix, vr)
 }
 
 // checkNeeds reports settings a platform block needs and lacks: an
@@ -459,6 +463,7 @@ func (l *loader) decodePlatform(hb *hcl.Block) {
 		p.DirectLimit = spec.TextLimit("dm", p.Settings)
 	}
 	p.MovesMembers = spec.MovesMembers
+	p.SendsOnly = spec.SendsOnly
 	p.Unheld = slices.Sorted(maps.Keys(spec.Ignored))
 	for k := range spec.Unsupported {
 		if !slices.Contains(p.Unheld, k) {
@@ -520,6 +525,7 @@ func (l *loader) decodeCommunity(hb *hcl.Block) {
 					l.checkText(p, t)
 				}
 				l.checkRoleHandles(p, c)
+				l.checkRobotSplit(p, c, b)
 				if why := l.opts.Platforms[p.Type].OneChannel; why != "" && len(c.Channels) > 1 {
 					l.errorf(&c.Channels[1].DeclRange, "Too many channels for this platform", "%s: %s. Keep one channel block in community %q; the first is at %s.", p.Addr(), why, name, at(c.Channels[0].DeclRange))
 				}
@@ -577,6 +583,25 @@ func (l *loader) decodeCommunity(hb *hcl.Block) {
 		l.errorf(b.attr("capacity").Expr.Range().Ptr(), "Invalid capacity", "A capacity below 2 would split on every member.")
 	}
 	l.cfg.Communities = append(l.cfg.Communities, c)
+}
+
+// checkRobotSplit warns of a community that splits past its capacity on
+// a platform hearth only sends through (a WeCom, Feishu or DingTalk
+// robot): hearth cannot open a group there, so no sub-community is ever
+// made; it counts the members from the joins and leaves it hears, and
+// plan warns past the capacity, which on_capacity = "warn" says.
+func (l *loader) checkRobotSplit(p *Platform, c *Community, b *body) {
+	if !p.SendsOnly || !c.Splits() {
+		return
+	}
+	rng := b.attr("capacity").Expr.Range()
+	if a := b.attr("on_capacity"); a != nil {
+		rng = a.Expr.Range()
+	}
+	l.warnf(&rng, "Community cannot split on this platform",
+		"community %q splits past its capacity of %d (on_capacity = \"split\", the default), but %s only sends messages: hearth cannot open a group there, so no sub-community is ever made and members stay where they join. "+
+			"hearth counts the community's members from the joins and leaves it hears, and plan warns once they pass %d: then open a new group by hand for newcomers (a community block of its own, with its own robot). Set on_capacity = \"warn\" to say so.",
+		c.Name, c.Capacity, p.Addr(), c.Capacity)
 }
 
 // checkSubCommunityNames refuses a community block named as another

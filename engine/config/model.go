@@ -136,6 +136,9 @@ type Platform struct {
 	// MovesMembers is true when the platform can move a member into
 	// another of its communities (PlatformSpec.MovesMembers).
 	MovesMembers bool
+	// SendsOnly is true when hearth only sends messages through the
+	// platform and plans nothing there (PlatformSpec.SendsOnly).
+	SendsOnly bool
 	// Unheld are the channel and role settings the platform has no
 	// place for ("channel.position" on Slack), sorted: those it ignores
 	// (PlatformSpec.Ignored) and those validate keeps at their default

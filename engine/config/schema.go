@@ -202,7 +202,8 @@ var Root = &Block{
 				{Name: "on_capacity", Kind: KindEnum, Enum: []string{"split", "warn"},
 					Doc: "What happens past capacity. split: plan adds a sub-community NAME-2, NAME-3 ..., with the same channels, roles and pinned rules, once every community of the family is full and one is past its capacity, " +
 						"and removes an empty one the family no longer needs (never one with members); hearth run welcomes each member, gives their tier and segment roles and runs the community's campaigns, incentives and moderation in the community of the family they are in, " +
-						"and on a platform that can move members (local) moves one joining a full community into the first with room. No other block may be named like a sub-community (NAME-2). warn: plans only warn.",
+						"and on a platform that can move members (local) moves one joining a full community into the first with room. No other block may be named like a sub-community (NAME-2). " +
+						"On a platform hearth only sends through (a WeCom, Feishu or DingTalk robot) nothing splits: validate warns, and plans warn past capacity by hearth's count of joins and leaves, as with warn. warn: plans only warn.",
 					Default: "split",
 					Dropped: map[string]string{"waitlist": "hearth cannot keep a person who joined a platform's community out of it, so a waitlist would only be a warning: " +
 						"write on_capacity = \"warn\" for that, or \"split\" to open sub-communities"}},

@@ -57,9 +57,10 @@ func (r *Runtime) inFamily(name string, c *config.Community) bool {
 // placesKept reports whether members' places and counts are kept for
 // community place of c's family: c splits, or it is a sub-community
 // (which stays in the family after the split is off, while it has
-// members).
+// members), or c has a capacity on a platform hearth only sends through,
+// which cannot list members: hearth's count is what plan warns by.
 func placesKept(c *config.Community, place int) bool {
-	return c.Splits() || place > 1
+	return c.Splits() || place > 1 || c.Capacity > 0 && c.Platform != nil && c.Platform.SendsOnly
 }
 
 // count adds n to the member count of community name (clamped at 0:
