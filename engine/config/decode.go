@@ -504,9 +504,12 @@ func (l *loader) decodeCommunity(hb *hcl.Block) {
 	b := l.open(hb, spec)
 	c := &Community{
 		Name: name, Title: b.str("title"), Purpose: b.str("purpose"), Audience: b.str("audience"),
-		Capacity: b.num("capacity", 0), OnCapacity: b.enum("on_capacity"),
+		Capacity: b.num("capacity", 0), OnCapacity: b.enum("on_capacity"), SubTitle: b.str("sub_title"),
 		HouseRules: b.str("house_rules"), WelcomeMessage: b.str("welcome_message"),
 		Lifecycle: Lifecycle{PreventDestroy: b.boolean("prevent_destroy", false)}, DeclRange: hb.DefRange,
+	}
+	if a := b.attr("sub_title"); a != nil {
+		l.checkSubTitle(c, a)
 	}
 	if a := b.attr("capacity"); a != nil && c.Capacity < 0 {
 		l.errorf(a.Expr.Range().Ptr(), "Invalid capacity", "capacity must be 0 (no limit) or more.")
@@ -583,6 +586,34 @@ func (l *loader) decodeCommunity(hb *hcl.Block) {
 		l.errorf(b.attr("capacity").Expr.Range().Ptr(), "Invalid capacity", "A capacity below 2 would split on every member.")
 	}
 	l.cfg.Communities = append(l.cfg.Communities, c)
+}
+
+// subTitlePlaceholder matches a {word} in a sub_title.
+var subTitlePlaceholder = regexp.MustCompile(`\{[^{}]*\}`)
+
+// checkSubTitle refuses a sub_title without {n}, which would give every
+// sub-community one title, or with a placeholder other than {title} and
+// {n}, which would be written as it is; and warns of one that does
+// nothing, on a community that never splits.
+func (l *loader) checkSubTitle(c *Community, a *hcl.Attribute) {
+	rng := a.Expr.Range()
+	for _, p := range subTitlePlaceholder.FindAllString(c.SubTitle, -1) {
+		if p != "{title}" && p != "{n}" {
+			hint := ""
+			if near := rules.Closest(strings.Trim(p, "{}"), []string{"title", "n"}); near != "" {
+				hint = fmt.Sprintf(" Did you mean {%s}?", near)
+			}
+			l.errorf(&rng, "Unknown placeholder in sub_title", "sub_title takes {title} (the community's title) and {n} (the sub-community's number), not %s.%s", p, hint)
+			return
+		}
+	}
+	if !strings.Contains(c.SubTitle, "{n}") {
+		l.errorf(&rng, "sub_title without {n}", "Every sub-community would get the title %q: write {n}, the sub-community's number, where it goes, such as %q.", SubTitle(c.SubTitle, c.Title, 2), c.SubTitle+"{n}")
+		return
+	}
+	if !c.Splits() {
+		l.warnf(&rng, "sub_title does nothing here", "community %q opens no sub-community (it needs a capacity, and on_capacity = \"split\", the default), so sub_title is never used.", c.Name)
+	}
 }
 
 // checkRobotSplit warns of a community that splits past its capacity on

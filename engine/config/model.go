@@ -1,9 +1,11 @@
 package config
 
 import (
+	"cmp"
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -179,6 +181,9 @@ type Community struct {
 	Audience       string
 	Capacity       int
 	OnCapacity     string
+	// SubTitle is the title of a sub-community, with {title} and {n}
+	// (sub_title); "" is DefaultSubTitle.
+	SubTitle       string
 	HouseRules     string
 	WelcomeMessage string
 	Channels       []*Channel
@@ -211,7 +216,16 @@ func (c *Community) PlaceTitle(i int) string {
 	if i <= 1 || c.Title == "" {
 		return c.Title
 	}
-	return c.Title + " " + strconv.Itoa(i)
+	return SubTitle(cmp.Or(c.SubTitle, DefaultSubTitle), c.Title, i)
+}
+
+// DefaultSubTitle titles a sub-community "TITLE N": "Widget OSS 2".
+const DefaultSubTitle = "{title} {n}"
+
+// SubTitle fills a sub_title format with the community's title and the
+// sub-community's number.
+func SubTitle(format, title string, n int) string {
+	return strings.NewReplacer("{title}", title, "{n}", strconv.Itoa(n)).Replace(format)
 }
 
 // subCommunityRe matches the names plan gives a full community's

@@ -207,6 +207,7 @@ var Root = &Block{
 					Default: "split",
 					Dropped: map[string]string{"waitlist": "hearth cannot keep a person who joined a platform's community out of it, so a waitlist would only be a warning: " +
 						"write on_capacity = \"warn\" for that, or \"split\" to open sub-communities"}},
+				{Name: "sub_title", Kind: KindString, Doc: "The title plan gives a sub-community: {title} is the community's title and {n} the sub-community's number (2, 3 ...), which the text must hold, so each has its own title. \"{title}{n}群\" titles the second of 创客 创客2群.", Default: "\"{title} {n}\""},
 				{Name: "house_rules", Kind: KindString, Doc: "House rules, pinned in every channel with pin_house_rules = true."},
 				{Name: "welcome_message", Kind: KindString, Doc: "Message posted in the first channel when a member joins."},
 				lifecycleAttrs[0],
