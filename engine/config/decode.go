@@ -537,7 +537,13 @@ func (l *loader) decodeCommunity(hb *hcl.Block) {
 	}
 	seen := map[string]hcl.Range{}
 	for i, cb := range b.blocks("channel") {
-		if !l.checkName("channel", cb) || !l.unique(seen, "channel", cb) {
+		if !l.checkName("channel", cb) {
+			// Its error is the one to read: a robot's channel setting
+			// naming it is not unknown too (checkBotChannel).
+			l.broken["community."+name+".channel."+cb.Labels[0]] = true
+			continue
+		}
+		if !l.unique(seen, "channel", cb) {
 			continue
 		}
 		cs := l.open(cb, spec.block("channel"))

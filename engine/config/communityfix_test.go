@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/hearth-community/hearth/adapters/feishu"
 )
 
 // sub_title titles a capacity family's sub-communities; the default
@@ -52,5 +54,29 @@ community "makers" {
 		if !strings.Contains(describe(diags), tc.want) {
 			t.Errorf("sub_title %q: want %q in%s", tc.sub, tc.want, describe(diags))
 		}
+	}
+}
+
+// A channel block with an invalid name (公告) is one error: a robot's
+// channel setting naming it is not reported again as an unknown channel.
+func TestInvalidChannelNameOneError(t *testing.T) {
+	opts := testOptions(nil)
+	opts.Platforms["feishu"] = feishu.Spec()
+	_, diags := loadSrc(t, `
+platform "feishu" "g" {
+  webhook_url = "https://open.feishu.cn/open-apis/bot/v2/hook/x"
+  channel     = "公告"
+}
+
+community "c" {
+  title    = "社区"
+  platform = platform.feishu.g
+  channel "公告" {}
+  channel "news" {}
+}
+`, opts)
+	got := describe(diags)
+	if !strings.Contains(got, "Invalid channel name") || strings.Contains(got, "Unknown channel") {
+		t.Errorf("want the invalid name alone:%s", got)
 	}
 }
