@@ -174,13 +174,13 @@ type Lifecycle struct {
 
 // Community is a community block.
 type Community struct {
-	Name           string
-	Title          string
-	Platform       *Platform
-	Purpose        string
-	Audience       string
-	Capacity       int
-	OnCapacity     string
+	Name       string
+	Title      string
+	Platform   *Platform
+	Purpose    string
+	Audience   string
+	Capacity   int
+	OnCapacity string
 	// SubTitle is the title of a sub-community, with {title} and {n}
 	// (sub_title); "" is DefaultSubTitle.
 	SubTitle       string

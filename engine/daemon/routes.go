@@ -169,7 +169,7 @@ func routes() []Route {
 			}},
 		// The page holds no data, so it needs no token; its API calls do.
 		{Pattern: "GET /{$}", Usage: "GET  /",
-			Doc:     "the dashboard",
+			Doc: "the dashboard",
 			handler: func(d *Daemon) http.HandlerFunc {
 				return dashboard.Page(func() string {
 					if s := d.snap.Load(); s != nil && s.Config != nil {
