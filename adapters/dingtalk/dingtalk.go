@@ -109,6 +109,7 @@ func robotOnly() map[string]string {
 // Spec describes the settings.
 func Spec() config.PlatformSpec {
 	return config.PlatformSpec{
+		SendsOnly:  true, // hearth plans nothing here: plan needs no credentials
 		Moderation: config.ModerationLimits{Cannot: robotOnly()},
 		Type:       Type,
 		// The robot's group stands for the channel this setting names;

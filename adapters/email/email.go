@@ -68,6 +68,7 @@ func mailOnly() map[string]string {
 // Spec describes the settings of an email platform block.
 func Spec() config.PlatformSpec {
 	return config.PlatformSpec{
+		SendsOnly:  true, // hearth plans nothing here: plan needs no credentials
 		Moderation: config.ModerationLimits{Cannot: mailOnly()},
 		Type:       Type,
 		Doc: "Email over SMTP, for campaigns' send { channel = \"email\" }. A member's address is their \"email\" identity " +

@@ -86,6 +86,7 @@ func botOnly() map[string]string {
 // Spec describes the settings.
 func Spec() config.PlatformSpec {
 	return config.PlatformSpec{
+		SendsOnly:  true, // hearth plans nothing here: plan needs no credentials
 		Moderation: config.ModerationLimits{Cannot: botOnly()},
 		Type:       Type,
 		// The robot's group stands for the channel this setting names;

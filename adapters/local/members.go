@@ -90,7 +90,7 @@ func (c *Conn) Join(ctx context.Context, req JoinRequest) (platform.Object, erro
 				return false, nil
 			}
 			if d.banned(req.Community, m.ID, now) {
-				return false, fmt.Errorf("%w: member %s is banned from community %s", platform.ErrConflict, m.ID, req.Community)
+				return false, fmt.Errorf("%w: member %s is banned from community %q", platform.ErrConflict, m.ID, d.communityName(req.Community))
 			}
 		} else {
 			m = &Member{ID: d.next(preMember), Name: req.Name, Locale: req.Locale, Timezone: req.Timezone, CreatedAt: at}
@@ -157,7 +157,7 @@ func (c *Conn) Adopt(ctx context.Context, req AdoptRequest) (bool, error) {
 			return false, nil
 		}
 		if d.banned(req.Community, req.Member, now) {
-			return false, fmt.Errorf("%w: member %s is banned from community %s", platform.ErrConflict, req.Member, req.Community)
+			return false, fmt.Errorf("%w: member %s is banned from community %q", platform.ErrConflict, req.Member, d.communityName(req.Community))
 		}
 		at := atOr(req.JoinedAt, now)
 		if d.members[req.Member] == nil {
@@ -180,7 +180,7 @@ func (c *Conn) Adopt(ctx context.Context, req AdoptRequest) (bool, error) {
 func (c *Conn) Leave(ctx context.Context, community, member string) error {
 	return c.update(ctx, func(d *db) (bool, error) {
 		if d.membership(community, member) == nil {
-			return false, fmt.Errorf("member %q is not in community %q: %w", member, community, platform.ErrNotFound)
+			return false, fmt.Errorf("member %q is not in community %q: %w", member, d.communityName(community), platform.ErrNotFound)
 		}
 		d.removeMember(community, member)
 		return true, d.emitLeft(community, member, "left", "", c.now().UTC())
@@ -219,7 +219,7 @@ func (c *Conn) Post(ctx context.Context, req PostRequest) (platform.Object, erro
 		}
 		ms := d.membership(ch.Community, req.Member)
 		if ms == nil {
-			return false, fmt.Errorf("member %q is not in community %s: %w", req.Member, ch.Community, platform.ErrNotFound)
+			return false, fmt.Errorf("member %q is not in community %q: %w", req.Member, d.communityName(ch.Community), platform.ErrNotFound)
 		}
 		if now.Before(ms.MutedUntil) {
 			return false, fmt.Errorf("%w: member %s is muted until %s", platform.ErrConflict, req.Member, ms.MutedUntil.Format(time.RFC3339))
@@ -266,7 +266,7 @@ func (c *Conn) React(ctx context.Context, req ReactRequest) error {
 			return false, notFound(platform.KindMessage, req.Message)
 		}
 		if d.membership(m.Community, req.Member) == nil {
-			return false, fmt.Errorf("member %q is not in community %s: %w", req.Member, m.Community, platform.ErrNotFound)
+			return false, fmt.Errorf("member %q is not in community %q: %w", req.Member, d.communityName(m.Community), platform.ErrNotFound)
 		}
 		attrs := map[string]any{"emoji": req.Emoji, "target": m.ID, "channel": d.channels[m.Channel].Name, "channel_id": m.Channel}
 		putIf(attrs, "target_member", m.Author)
@@ -309,7 +309,7 @@ func (c *Conn) SetRole(ctx context.Context, community, member, role string, hold
 	err := c.update(ctx, func(d *db) (bool, error) {
 		if !hold {
 			if d.membership(community, member) == nil {
-				return false, fmt.Errorf("member %q is not in community %q: %w", member, community, platform.ErrNotFound)
+				return false, fmt.Errorf("member %q is not in community %q: %w", member, d.communityName(community), platform.ErrNotFound)
 			}
 			if r := d.roles[role]; r == nil || r.Community != community {
 				return false, notFound(platform.KindRole, role)
@@ -336,7 +336,7 @@ func (c *Conn) WriteToApp(ctx context.Context, community, member, text string) (
 	}
 	err := c.update(ctx, func(d *db) (bool, error) {
 		if d.membership(community, member) == nil {
-			return false, fmt.Errorf("member %q is not in community %q: %w", member, community, platform.ErrNotFound)
+			return false, fmt.Errorf("member %q is not in community %q: %w", member, d.communityName(community), platform.ErrNotFound)
 		}
 		m := &DirectMessage{ID: d.next(preDM), Community: community, Member: member, Author: member, Text: text, SentAt: c.now().UTC()}
 		d.dms[m.ID] = m

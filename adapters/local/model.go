@@ -529,6 +529,16 @@ func checkBroughtID(id string) error {
 	return nil
 }
 
+// communityName is the name of the community with id, as hearth and
+// its commands call it (oss-2), for errors: ids (co-1) are the platform's
+// own. The id itself when there is no such community.
+func (d *db) communityName(id string) string {
+	if c := d.communities[id]; c != nil && c.Name != "" {
+		return c.Name
+	}
+	return id
+}
+
 func (d *db) membership(community, member string) *Membership {
 	return d.memberships[community][member]
 }

@@ -226,10 +226,10 @@ func (d *db) move(from, into, member string, now time.Time) error {
 		if d.membership(into, member) != nil {
 			return nil
 		}
-		return fmt.Errorf("member %q is not in community %s: %w", member, from, platform.ErrNotFound)
+		return fmt.Errorf("member %q is not in community %q: %w", member, d.communityName(from), platform.ErrNotFound)
 	}
 	if d.banned(into, member, now) {
-		return fmt.Errorf("%w: member %s is banned from community %s", platform.ErrConflict, member, into)
+		return fmt.Errorf("%w: member %s is banned from community %q", platform.ErrConflict, member, d.communityName(into))
 	}
 	d.removeMember(from, member)
 	if d.membership(into, member) == nil {

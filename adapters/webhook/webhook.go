@@ -54,7 +54,8 @@ const DefaultTimeout = 10 * time.Second
 // Spec describes the settings of a webhook platform block.
 func Spec() config.PlatformSpec {
 	return config.PlatformSpec{
-		Type: Type,
+		SendsOnly: true, // hearth plans nothing here: plan needs no credentials
+		Type:      Type,
 		Doc: "A generic HTTP endpoint. Actions are POSTed to url as JSON signed with HMAC-SHA256 " +
 			"(X-Hearth-Timestamp, X-Hearth-Signature: v1=hex of HMAC(secret, timestamp + \".\" + body)) with an Idempotency-Key header; " +
 			"408, 429 and 5xx answers are retried through the outbox honouring Retry-After, other 4xx answers are permanent. " +

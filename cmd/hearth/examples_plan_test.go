@@ -103,3 +103,22 @@ func TestExamplesPlan(t *testing.T) {
 		})
 	}
 }
+
+// The examples whose platforms only send (WeCom's robot and
+// application, email, webhooks) plan without their credentials: nothing
+// is planned there, and only hearth run opens them.
+func TestExamplesPlanWithoutCredentials(t *testing.T) {
+	for _, name := range []string{"wecom-community", "email-campaign"} {
+		t.Run(name, func(t *testing.T) {
+			dir := exampleCopy(t, name, nil)
+			var out, errb bytes.Buffer
+			s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }}
+			if code := run(context.Background(), []string{"plan", "-no-color", dir}, s); code != 0 {
+				t.Fatalf("plan without credentials: exit %d\n%s%s", code, out.String(), errb.String())
+			}
+			if name == "wecom-community" && !strings.Contains(out.String()+errb.String(), "which only sends messages") {
+				t.Errorf("no note that the WeCom community is not planned:\n%s%s", out.String(), errb.String())
+			}
+		})
+	}
+}

@@ -722,6 +722,13 @@ func explainEvents(w io.Writer) {
 	fmt.Fprintln(w, "Declare your own with an event block (hearth explain event).")
 	fmt.Fprintln(w, "Rules and templates read an attribute as event.NAME; events files and test files")
 	fmt.Fprintln(w, "write it under \"attrs\".")
+	fmt.Fprintln(w, "")
+	fmt.Fprintln(w, "The community an event happened in is its top-level \"community\" field, beside")
+	fmt.Fprintln(w, "id and type: {\"type\": \"member.joined\", \"community\": \"makers\", ...}. It scopes")
+	fmt.Fprintln(w, "the event: incentives, campaigns and segments with community = community.NAME")
+	fmt.Fprintln(w, "take only their community's events and members; an event without it is for")
+	fmt.Fprintln(w, "every community. A string attrs.community (listed below on joins and leaves,")
+	fmt.Fprintln(w, "as platforms send it) is taken as the field when the event has none.")
 	for _, e := range rules.StandardEvents() {
 		fmt.Fprintf(w, "\n  %-22s %s\n", e.Name, e.Doc)
 		if e.Activity {

@@ -23,7 +23,7 @@ import (
 
 const localUsage = `Usage: hearth local join -name NAME [-referrer ID] [-timezone ZONE] [-locale LOCALE] COMMUNITY [DIR]
        hearth local join -id ID [-name NAME] COMMUNITY [DIR]
-       hearth local post -member ID -channel CHANNEL TEXT... [DIR]
+       hearth local post -member ID -channel CHANNEL [-community COMMUNITY] TEXT... [DIR]
        hearth local react -member ID -message MSG [-emoji E] [DIR]
        hearth local reply -member ID COMMUNITY TEXT... [DIR]
        hearth local role -member ID -role ROLE [-take] COMMUNITY [DIR]
@@ -46,7 +46,11 @@ COMMUNITY and CHANNEL are block names (community "explorers", channel
 (explorers-2), to join it by its own invitation or show who hearth run
 moved there; a channel (and a role) is looked up on the platform by its
 block's title, its name there (-channel announcements posts in the
-channel titled "公告"), and its name there is taken too; members are the ids join prints (mb-1 ...), which -member
+channel titled "公告"), and its name there is taken too. post posts in
+the channel of the community the member is in: a member hearth run moved
+into a sub-community (explorers-2) posts in its copy of the channel;
+-community COMMUNITY (a name, explorers-2, or a title) picks one when the
+member is in several that have it. Members are the ids join prints (mb-1 ...), which -member
 and join -referrer (who invited the new member) take: given a name
 instead, hearth says the id of the member by that name, or lists some
 ids. join -id puts a member hearth knows from events (u07) on the
@@ -174,7 +178,8 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 	member := fs.String("member", "", "With post, react, reply and role: the member id.")
 	role := fs.String("role", "", "With role: the role block's name.")
 	take := fs.Bool("take", false, "With role: take the role instead of giving it.")
-	channel := fs.String("channel", "", "With post: the channel block's name.")
+	channel := fs.String("channel", "", "With post: the channel block's name (or its title), in the community the member is in: a sub-community's copy of it for a member there (oss-2).")
+	inCommunity := fs.String("community", "", "With post: the community whose channel to post in, by `NAME` (a block's, or a sub-community's such as oss-2) or title, when the member is in several that have the channel.")
 	message := fs.String("message", "", "With react: the message id.")
 	emoji := fs.String("emoji", "👍", "With react: the emoji.")
 	asJSON := fs.Bool("json", false, "With show: print JSON.")
@@ -206,6 +211,9 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 	}
 	if msg := localArgsProblem(verb, pos, *name, *id, *member, *channel, *message, *role); msg != "" {
 		return argError(s, "local "+verb, msg)
+	}
+	if *inCommunity != "" && verb != "post" {
+		return argError(s, "local "+verb, "-community is for post; join, role and show take the community as their last argument")
 	}
 	if *asJSON && verb != "show" {
 		return argError(s, "local "+verb, "-json is for show")
@@ -286,19 +294,9 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 		}
 		fmt.Fprintf(s.out, "%s joined as %s\n", cmp.Or(m.Attrs["name"], *name), m.ID)
 	case "post":
-		var chID string
-		for _, c := range cfg.Communities {
-			coID, err := find(platform.ReadRequest{Kind: platform.KindCommunity}, c.Name)
-			if err != nil {
-				continue
-			}
-			if id, err := find(platform.ReadRequest{Kind: platform.KindChannel, Community: coID}, shownName(c, platform.KindChannel, *channel)); err == nil {
-				chID = id
-				break
-			}
-		}
-		if chID == "" {
-			return fail(notOnLocal(platform.KindChannel, *channel, names[platform.KindChannel], inConfig(cfg, platform.KindChannel, *channel)))
+		chID, err := postChannel(ctx, lc, cfg, *inCommunity, *channel, *member, names)
+		if err != nil {
+			return fail(memberNotFound(ctx, lc, plat.Name, "-member", *member, err))
 		}
 		msg, err := lc.Post(ctx, local.PostRequest{Channel: chID, Member: *member, Text: strings.Join(pos, " ")})
 		if err != nil {
@@ -570,6 +568,79 @@ func inConfig(cfg *config.Config, kind platform.Kind, name string) bool {
 		}
 	}
 	return false
+}
+
+// postChannel finds the channel hearth local post posts in: the one
+// named (by block name or title) in a community of the local platform,
+// a capacity family's sub-community included, limited to the community
+// -community names (by name or title). Where several have it, the one
+// the member is in: a member moved into oss-2 posts in oss-2's copy.
+// Errors name communities and channels as hearth does, never by the
+// platform's ids. names gathers the names seen, for suggestions.
+func postChannel(ctx context.Context, lc *local.Conn, cfg *config.Config, community, channel, member string, names map[platform.Kind][]string) (string, error) {
+	communities, err := platform.ReadAll(ctx, lc, platform.ReadRequest{Kind: platform.KindCommunity})
+	if err != nil {
+		return "", err
+	}
+	type place struct{ community, name, channel string }
+	var found []place
+	named := false
+	for _, co := range communities {
+		name := co.Attrs["name"]
+		names[platform.KindCommunity] = append(names[platform.KindCommunity], name)
+		if community != "" && community != name && community != co.Attrs["title"] {
+			continue
+		}
+		named = true
+		label := shownName(familyOf(cfg, name), platform.KindChannel, channel)
+		chans, err := platform.ReadAll(ctx, lc, platform.ReadRequest{Kind: platform.KindChannel, Community: co.ID})
+		if err != nil {
+			return "", err
+		}
+		for _, ch := range chans {
+			if n := ch.Attrs["name"]; n == label || n == channel {
+				found = append(found, place{co.ID, name, ch.ID})
+				break
+			}
+			if !slices.Contains(names[platform.KindChannel], ch.Attrs["name"]) {
+				names[platform.KindChannel] = append(names[platform.KindChannel], ch.Attrs["name"])
+			}
+		}
+	}
+	switch {
+	case community != "" && !named:
+		return "", notOnLocal(platform.KindCommunity, community, names[platform.KindCommunity], inConfig(cfg, platform.KindCommunity, community) || familyOf(cfg, community) != nil)
+	case len(found) == 0:
+		return "", notOnLocal(platform.KindChannel, channel, names[platform.KindChannel], inConfig(cfg, platform.KindChannel, channel))
+	case len(found) == 1:
+		return found[0].channel, nil
+	}
+	var in []string
+	for _, f := range found {
+		ms, err := platform.ReadAll(ctx, lc, platform.ReadRequest{Kind: platform.KindMember, Community: f.community})
+		if err != nil {
+			return "", err
+		}
+		if slices.ContainsFunc(ms, func(o platform.Object) bool { return o.ID == member }) {
+			in = append(in, f.name)
+		}
+	}
+	switch {
+	case len(in) > 1:
+		return "", fmt.Errorf("member %q is in %s, which all have channel %q: give -community with one of them", member, strings.Join(in, " and "), channel)
+	case len(in) == 0:
+		var where []string
+		for _, f := range found {
+			where = append(where, f.name)
+		}
+		return "", fmt.Errorf("member %q is in none of the communities with channel %q (%s): %w", member, channel, strings.Join(where, ", "), platform.ErrNotFound)
+	}
+	for _, f := range found {
+		if f.name == in[0] {
+			return f.channel, nil
+		}
+	}
+	return "", nil
 }
 
 // familyOf is the community block whose family the community named

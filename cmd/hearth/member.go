@@ -144,7 +144,9 @@ campaign does not have is an error listing the forms and the steps.
 and "at_reason" (why "at" is the window's close or the run's end).
 For a segment, a member who left is out of it, whatever its rule gives
 (members who left are in no segment but those whose rule reads
-member.left), and why says so.
+member.left), and so is a member not in the segment's community (its
+community = community.NAME: with several communities, the member's
+member.joined events name the communities they are in); why says so.
 
 eval runs any rule expression for the member, as a segment's or tier's
 rule would see it, and prints what it gives and the value of every input
@@ -608,6 +610,12 @@ func printWhy(w io.Writer, cfg *config.Config, rt *runtime.Runtime, m *state.Mem
 			// The rule below may well hold: leaving, not the rule, keeps
 			// the member out.
 			fmt.Fprintf(w, "  the member left the community (%s): members who left are in no segment but those whose rule reads member.left, whatever this rule gives\n", utcMinute(m.LeftAt))
+		}
+		for _, sg := range cfg.Segments {
+			if sg.Name == name && sg.Community != nil && !rt.InCommunity(m, sg.Community) {
+				// As with leaving: the limit, not the rule, keeps them out.
+				fmt.Fprintf(w, "  the member is not in community %s (the segment's community): no member.joined of theirs named it, so they are in no segment limited to it, whatever this rule gives\n", sg.Community.Name)
+			}
 		}
 	case "tier":
 		if past != nil && past.Member.Tier.Name != m.Tier.Name {

@@ -12,12 +12,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/hearth-community/hearth/engine/config"
 	"github.com/hearth-community/hearth/engine/state"
 	"github.com/hearth-community/hearth/engine/termsafe"
+	"github.com/hearth-community/hearth/engine/textwidth"
 )
 
 // memberListMax is the largest page, as GET /v1/members takes.
@@ -156,7 +156,7 @@ func printMemberList(s *stdio, page state.MemberPage, args []string, header, joi
 		return
 	}
 	var table bytes.Buffer
-	tw := tabwriter.NewWriter(&table, 0, 4, 2, ' ', 0)
+	tw := textwidth.NewTabWriter(&table, 2, 0) // a CJK name is two columns a character
 	joinedHead := ""
 	if joined {
 		joinedHead = "JOINED (UTC)\t"

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hearth-community/hearth/engine/textwidth"
 )
 
 // TestMemberList lists the quickstart's members from the store: plain
@@ -178,5 +180,43 @@ func TestMemberList(t *testing.T) {
 	}
 	if code, out, errs := cli(false, "member", "list", "-referrer", "u11", dir); code != 0 || ids(out) != "u25 u29" {
 		t.Errorf("-referrer u11 through the daemon: %d %q %s", code, out, errs)
+	}
+}
+
+// The table lines up names in any script by their width on a terminal:
+// a CJK character takes two columns.
+func TestMemberListWideNames(t *testing.T) {
+	dir := exampleCopy(t, "quickstart", nil)
+	evFile := filepath.Join(t.TempDir(), "events.jsonl")
+	lines := `{"id":"j1","type":"member.joined","member":{"id":"u1","name":"王小明"},"at":"2026-11-10T08:00:00Z"}
+{"id":"j2","type":"member.joined","member":{"id":"u2","name":"Bo"},"at":"2026-11-10T08:01:00Z"}
+{"id":"j3","type":"member.joined","member":{"id":"u3","name":"李"},"at":"2026-11-10T08:02:00Z"}
+`
+	if err := os.WriteFile(evFile, []byte(lines), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	s := &stdio{in: bytes.NewReader(nil), out: &out, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }}
+	if code := run(context.Background(), []string{"replay", "-events", evFile, dir}, s); code != 0 {
+		t.Fatalf("replay: %d %s", code, errb.String())
+	}
+	out.Reset()
+	s.outTTY = true
+	if code := run(context.Background(), []string{"member", "list", dir}, s); code != 0 {
+		t.Fatalf("member list: %d %s", code, errb.String())
+	}
+	rows := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	tierAt := func(row, word string) int {
+		i := strings.Index(row, word)
+		if i < 0 {
+			t.Fatalf("no %q in %q", word, row)
+		}
+		return textwidth.Width(row[:i])
+	}
+	want := tierAt(rows[0], "TIER")
+	for _, row := range rows[1:4] {
+		if got := tierAt(row, " -  ") + 1; got != want {
+			t.Errorf("the tier column starts at %d in %q, at %d in the header:\n%s", got, row, want, out.String())
+		}
 	}
 }

@@ -354,9 +354,13 @@ func (l *loader) warnEmptySecret(p *Platform, name string, attr *hcl.Attribute) 
 	if vr == "" || !slices.Contains(l.cfg.MissingSecrets, vr) || l.opts.QuietCredentials {
 		return
 	}
+	who := "plan, apply and run"
+	if l.opts.Platforms[p.Type].SendsOnly {
+		who = "hearth run" // plan plans nothing there
+	}
 	l.warnf(attr.Expr.Range().Ptr(), "Credential without a value",
-		"%s of %s comes from variable %q, which has no value, so plan, apply and run cannot open the platform. Set %s%s (or give it with -var-file).",
-		name, p.Addr(), vr, EnvVarPrefix, vr)
+		"%s of %s comes from variable %q, which has no value, so %s cannot open the platform. Set %s%s (or give it with -var-file).",
+		name, p.Addr(), vr, who, EnvVarPrefix, vr)
 }
 
 // checkNeeds reports settings a platform block needs and lacks: an
@@ -496,6 +500,7 @@ func (l *loader) decodePlatform(hb *hcl.Block) {
 		p.DirectLimit = spec.TextLimit("dm", p.Settings)
 	}
 	p.MovesMembers = spec.MovesMembers
+	p.SendsOnly = spec.SendsOnly
 	p.Unheld = slices.Sorted(maps.Keys(spec.Ignored))
 	for k := range spec.Unsupported {
 		if !slices.Contains(p.Unheld, k) {
@@ -536,9 +541,12 @@ func (l *loader) decodeCommunity(hb *hcl.Block) {
 	b := l.open(hb, spec)
 	c := &Community{
 		Name: name, Title: b.str("title"), Purpose: b.str("purpose"), Audience: b.str("audience"),
-		Capacity: b.num("capacity", 0), OnCapacity: b.enum("on_capacity"),
+		Capacity: b.num("capacity", 0), OnCapacity: b.enum("on_capacity"), SubTitle: b.str("sub_title"),
 		HouseRules: b.str("house_rules"), WelcomeMessage: b.str("welcome_message"),
 		Lifecycle: Lifecycle{PreventDestroy: b.boolean("prevent_destroy", false)}, DeclRange: hb.DefRange,
+	}
+	if a := b.attr("sub_title"); a != nil {
+		l.checkSubTitle(c, a)
 	}
 	if a := b.attr("capacity"); a != nil && c.Capacity < 0 {
 		l.errorf(a.Expr.Range().Ptr(), "Invalid capacity", "capacity must be 0 (no limit) or more.")
@@ -557,6 +565,7 @@ func (l *loader) decodeCommunity(hb *hcl.Block) {
 					l.checkText(p, t)
 				}
 				l.checkRoleHandles(p, c)
+				l.checkRobotSplit(p, c, b)
 				if why := l.opts.Platforms[p.Type].OneChannel; why != "" && len(c.Channels) > 1 {
 					l.errorf(&c.Channels[1].DeclRange, "Too many channels for this platform", "%s: %s. Keep one channel block in community %q; the first is at %s.", p.Addr(), why, name, at(c.Channels[0].DeclRange))
 				}
@@ -565,7 +574,13 @@ func (l *loader) decodeCommunity(hb *hcl.Block) {
 	}
 	seen := map[string]hcl.Range{}
 	for i, cb := range b.blocks("channel") {
-		if !l.checkName("channel", cb) || !l.unique(seen, "channel", cb) {
+		if !l.checkName("channel", cb) {
+			// Its error is the one to read: a robot's channel setting
+			// naming it is not unknown too (checkBotChannel).
+			l.broken["community."+name+".channel."+cb.Labels[0]] = true
+			continue
+		}
+		if !l.unique(seen, "channel", cb) {
 			continue
 		}
 		cs := l.open(cb, spec.block("channel"))
@@ -614,6 +629,53 @@ func (l *loader) decodeCommunity(hb *hcl.Block) {
 		l.errorf(b.attr("capacity").Expr.Range().Ptr(), "Invalid capacity", "A capacity below 2 would split on every member.")
 	}
 	l.cfg.Communities = append(l.cfg.Communities, c)
+}
+
+// subTitlePlaceholder matches a {word} in a sub_title.
+var subTitlePlaceholder = regexp.MustCompile(`\{[^{}]*\}`)
+
+// checkSubTitle refuses a sub_title without {n}, which would give every
+// sub-community one title, or with a placeholder other than {title} and
+// {n}, which would be written as it is; and warns of one that does
+// nothing, on a community that never splits.
+func (l *loader) checkSubTitle(c *Community, a *hcl.Attribute) {
+	rng := a.Expr.Range()
+	for _, p := range subTitlePlaceholder.FindAllString(c.SubTitle, -1) {
+		if p != "{title}" && p != "{n}" {
+			hint := ""
+			if near := rules.Closest(strings.Trim(p, "{}"), []string{"title", "n"}); near != "" {
+				hint = fmt.Sprintf(" Did you mean {%s}?", near)
+			}
+			l.errorf(&rng, "Unknown placeholder in sub_title", "sub_title takes {title} (the community's title) and {n} (the sub-community's number), not %s.%s", p, hint)
+			return
+		}
+	}
+	if !strings.Contains(c.SubTitle, "{n}") {
+		l.errorf(&rng, "sub_title without {n}", "Every sub-community would get the title %q: write {n}, the sub-community's number, where it goes, such as %q.", SubTitle(c.SubTitle, c.Title, 2), c.SubTitle+"{n}")
+		return
+	}
+	if !c.Splits() {
+		l.warnf(&rng, "sub_title does nothing here", "community %q opens no sub-community (it needs a capacity, and on_capacity = \"split\", the default), so sub_title is never used.", c.Name)
+	}
+}
+
+// checkRobotSplit warns of a community that splits past its capacity on
+// a platform hearth only sends through (a WeCom, Feishu or DingTalk
+// robot): hearth cannot open a group there, so no sub-community is ever
+// made; it counts the members from the joins and leaves it hears, and
+// plan warns past the capacity, which on_capacity = "warn" says.
+func (l *loader) checkRobotSplit(p *Platform, c *Community, b *body) {
+	if !p.SendsOnly || !c.Splits() {
+		return
+	}
+	rng := b.attr("capacity").Expr.Range()
+	if a := b.attr("on_capacity"); a != nil {
+		rng = a.Expr.Range()
+	}
+	l.warnf(&rng, "Community cannot split on this platform",
+		"community %q splits past its capacity of %d (on_capacity = \"split\", the default), but %s only sends messages: hearth cannot open a group there, so no sub-community is ever made and members stay where they join. "+
+			"hearth counts the community's members from the joins and leaves it hears, and plan warns once they pass %d: then open a new group by hand for newcomers (a community block of its own, with its own robot). Set on_capacity = \"warn\" to say so.",
+		c.Name, c.Capacity, p.Addr(), c.Capacity)
 }
 
 // checkSubCommunityNames refuses a community block named as another

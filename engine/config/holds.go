@@ -124,6 +124,9 @@ func (l *loader) checkBotChannel(p *Platform, setting string) {
 	var on, all []string
 	titled := "" // the block name of a channel titled name
 	for _, c := range l.cfg.Communities {
+		if l.broken["community."+c.Name+".channel."+name] {
+			return // a channel block of that name with an invalid name, reported there
+		}
 		for _, ch := range c.Channels {
 			all = append(all, ch.Name)
 			if c.Platform == p {

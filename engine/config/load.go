@@ -136,6 +136,12 @@ type PlatformSpec struct {
 	// stays where they joined, and plans warn of communities past their
 	// capacity.
 	MovesMembers bool
+	// SendsOnly says that hearth only sends messages through the
+	// platform (a chat robot such as WeCom's, Feishu's or DingTalk's,
+	// webhooks, email): it neither reads nor changes objects there, so
+	// plan, apply and drift plan nothing on it and do not open it, and
+	// its credentials are needed by hearth run alone.
+	SendsOnly bool
 	// Moderation are the moderation actions the platform cannot take, or
 	// not for as long as asked (a Discord timeout of more than 28 days);
 	// validate refuses a ladder rung or moderation rule asking for one.

@@ -1,9 +1,11 @@
 package config
 
 import (
+	"cmp"
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -139,6 +141,9 @@ type Platform struct {
 	// MovesMembers is true when the platform can move a member into
 	// another of its communities (PlatformSpec.MovesMembers).
 	MovesMembers bool
+	// SendsOnly is true when hearth only sends messages through the
+	// platform and plans nothing there (PlatformSpec.SendsOnly).
+	SendsOnly bool
 	// Unheld are the channel and role settings the platform has no
 	// place for ("channel.position" on Slack), sorted: those it ignores
 	// (PlatformSpec.Ignored) and those validate keeps at their default
@@ -172,13 +177,16 @@ type Lifecycle struct {
 
 // Community is a community block.
 type Community struct {
-	Name           string
-	Title          string
-	Platform       *Platform
-	Purpose        string
-	Audience       string
-	Capacity       int
-	OnCapacity     string
+	Name       string
+	Title      string
+	Platform   *Platform
+	Purpose    string
+	Audience   string
+	Capacity   int
+	OnCapacity string
+	// SubTitle is the title of a sub-community, with {title} and {n}
+	// (sub_title); "" is DefaultSubTitle.
+	SubTitle       string
 	HouseRules     string
 	WelcomeMessage string
 	Channels       []*Channel
@@ -211,7 +219,16 @@ func (c *Community) PlaceTitle(i int) string {
 	if i <= 1 || c.Title == "" {
 		return c.Title
 	}
-	return c.Title + " " + strconv.Itoa(i)
+	return SubTitle(cmp.Or(c.SubTitle, DefaultSubTitle), c.Title, i)
+}
+
+// DefaultSubTitle titles a sub-community "TITLE N": "Widget OSS 2".
+const DefaultSubTitle = "{title} {n}"
+
+// SubTitle fills a sub_title format with the community's title and the
+// sub-community's number.
+func SubTitle(format, title string, n int) string {
+	return strings.NewReplacer("{title}", title, "{n}", strconv.Itoa(n)).Replace(format)
 }
 
 // subCommunityRe matches the names plan gives a full community's

@@ -202,10 +202,12 @@ var Root = &Block{
 				{Name: "on_capacity", Kind: KindEnum, Enum: []string{"split", "warn"},
 					Doc: "What happens past capacity. split: plan adds a sub-community NAME-2, NAME-3 ..., with the same channels, roles and pinned rules, once every community of the family is full and one is past its capacity, " +
 						"and removes an empty one the family no longer needs (never one with members); hearth run welcomes each member, gives their tier and segment roles and runs the community's campaigns, incentives and moderation in the community of the family they are in, " +
-						"and on a platform that can move members (local) moves one joining a full community into the first with room. No other block may be named like a sub-community (NAME-2). warn: plans only warn.",
+						"and on a platform that can move members (local) moves one joining a full community into the first with room. No other block may be named like a sub-community (NAME-2). " +
+						"On a platform hearth only sends through (a WeCom, Feishu or DingTalk robot) nothing splits: validate warns, and plans warn past capacity by hearth's count of joins and leaves, as with warn. warn: plans only warn.",
 					Default: "split",
 					Dropped: map[string]string{"waitlist": "hearth cannot keep a person who joined a platform's community out of it, so a waitlist would only be a warning: " +
 						"write on_capacity = \"warn\" for that, or \"split\" to open sub-communities"}},
+				{Name: "sub_title", Kind: KindString, Doc: "The title plan gives a sub-community: {title} is the community's title and {n} the sub-community's number (2, 3 ...), which the text must hold, so each has its own title. \"{title}{n}群\" titles the second of 创客 创客2群.", Default: "\"{title} {n}\""},
 				{Name: "house_rules", Kind: KindString, Doc: "House rules, pinned in every channel with pin_house_rules = true."},
 				{Name: "welcome_message", Kind: KindString, Doc: "Message posted in the first channel when a member joins."},
 				lifecycleAttrs[0],
@@ -296,7 +298,7 @@ var Root = &Block{
   when        = "member.days_since_joined >= 14 && count('message.posted', '30d') == 0"
 }`,
 			Attrs: []Attr{
-				{Name: "community", Kind: KindRef, Refs: []string{"community"}, Doc: "Limit the segment to one community's members."},
+				{Name: "community", Kind: KindRef, Refs: []string{"community"}, Doc: "Limit the segment to one community's members: with several communities, those whose member.joined named it (the event's community) or one of its sub-communities, until a member.left naming it; a member whose joins named no community is in every one. The member's other communities' members are in no segment limited to this one, whatever its rule gives."},
 				{Name: "description", Kind: KindString, Doc: "What the segment means."},
 				{Name: "when", Kind: KindRule, Required: true, Doc: "Membership rule over member state." + ruleDoc},
 				{Name: "role", Kind: KindRef, Refs: []string{"role"}, Doc: "A role given to members while they are in the segment: community.NAME.role.ROLE."},

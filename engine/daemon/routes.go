@@ -178,8 +178,15 @@ func routes() []Route {
 			}},
 		// The page holds no data, so it needs no token; its API calls do.
 		{Pattern: "GET /{$}", Usage: "GET  /",
-			Doc:     "the dashboard",
-			handler: func(*Daemon) http.HandlerFunc { return dashboard.Page().ServeHTTP }},
+			Doc: "the dashboard",
+			handler: func(d *Daemon) http.HandlerFunc {
+				return dashboard.Page(func() string {
+					if s := d.snap.Load(); s != nil && s.Config != nil {
+						return s.Config.Settings.DefaultLocale // the one in force, after a reload too
+					}
+					return ""
+				}).ServeHTTP
+			}},
 		{Pattern: "GET /dashboard/", Usage: "GET  /dashboard/FILE",
 			Doc:     "the dashboard's scripts and styles",
 			handler: func(*Daemon) http.HandlerFunc { return dashboard.Assets().ServeHTTP }},

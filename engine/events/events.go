@@ -35,6 +35,7 @@ type Event struct {
 	// "discord", "stackexchange" ...
 	Source string `json:"source,omitempty"`
 	// Community limits the event to one community; empty means all.
+	// Check fills it from attrs.community when that is set and it is not.
 	Community string         `json:"community,omitempty"`
 	Attrs     map[string]any `json:"attrs,omitempty"`
 }
@@ -527,7 +528,8 @@ func namesID(key string) bool {
 	return json.Unmarshal(append(append([]byte{'{'}, name...), ":0}"...), &probe) == nil && probe.ID != nil
 }
 
-// Check validates the fields every event needs.
+// Check validates the fields every event needs, and takes a string
+// attrs.community as the event's community when it names none.
 func (ev *Event) Check() error {
 	switch {
 	case ev.ID == "":
@@ -557,6 +559,15 @@ func (ev *Event) Check() error {
 		}
 		if s, ok := v.(string); ok && len(s) > MaxStringLen {
 			return invalid("attr %q is longer than %d bytes", k, MaxStringLen)
+		}
+	}
+	if ev.Community == "" {
+		// attrs.community, which hearth explain events lists on joins
+		// and leaves and platforms send beside the field, stands in for
+		// the field when the event has none: an event scoped only by the
+		// attribute would otherwise be for every community.
+		if c, ok := ev.Attrs["community"].(string); ok {
+			ev.Community = c
 		}
 	}
 	if err := ev.checkNUL(); err != nil {

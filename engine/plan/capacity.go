@@ -78,6 +78,10 @@ func subCommunities(ctx context.Context, cfg *config.Config, desired []Desired, 
 		}
 	}
 	for _, c := range cfg.Communities {
+		if c.Platform != nil && c.Platform.SendsOnly {
+			warnings = append(warnings, robotCapacity(c, counted)...)
+			continue
+		}
 		f, err := familyOf(ctx, cfg, c, byAddr, conns, counted)
 		if err != nil {
 			return nil, nil, nil, nil, err
@@ -92,6 +96,19 @@ func subCommunities(ctx context.Context, cfg *config.Config, desired []Desired, 
 		}
 	}
 	return extra, warnings, reasons, emptied, nil
+}
+
+// robotCapacity warns of community c, on a platform hearth only sends
+// through (a WeCom, Feishu or DingTalk robot), past its capacity by
+// hearth's count of the joins and leaves it heard: hearth cannot open a
+// group there, so the warning is all a capacity does.
+func robotCapacity(c *config.Community, counted map[string]int) []string {
+	n, ok := counted[c.Name]
+	if c.Capacity <= 0 || !ok || n <= c.Capacity {
+		return nil
+	}
+	return []string{fmt.Sprintf("community.%s has %d members (hearth's count: the platform cannot list them), more than its capacity of %d; hearth cannot open groups on %s, so open a new group by hand for newcomers (a community block of its own, with its own robot)",
+		c.Name, n, c.Capacity, c.Platform.Addr())}
 }
 
 // familyOf reads c's family from state and counts its members; nil when

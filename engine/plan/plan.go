@@ -937,15 +937,19 @@ func derive(cfg *config.Config, desired []Desired, conns Conns) ([]Desired, erro
 func managed(cfg *config.Config, desired []Desired, conns Conns) ([]Desired, []string) {
 	var out []Desired
 	var notes []string
+	sendsOnly := map[string]bool{}
+	for _, p := range cfg.Platforms {
+		sendsOnly[p.Addr()] = p.SendsOnly
+	}
 	for _, d := range desired {
 		conn, ok := conns[d.Platform]
-		if !ok {
+		if !ok && !sendsOnly[d.Platform] {
 			out = append(out, d)
 			continue
 		}
 		_, reads := conn.(platform.Reader)
 		_, applies := conn.(platform.Applier)
-		if reads || applies {
+		if ok && (reads || applies) {
 			out = append(out, d)
 			continue
 		}

@@ -12,6 +12,7 @@ import (
 	"unicode"
 
 	"github.com/hearth-community/hearth/engine/platform"
+	"github.com/hearth-community/hearth/engine/termsafe"
 	"github.com/hearth-community/hearth/engine/textdiff"
 	"github.com/hearth-community/hearth/engine/textwidth"
 )
@@ -224,8 +225,12 @@ func changedAttr(c Change, k string, width int, sym string, paint func(c, s stri
 	before, after := c.Before[k], c.After[k]
 	name := ConfigName(c.Kind, k)
 	switch {
+	case before == "" && after != "" && multiline(c.Kind, k, after):
+		return heredoc(width, name, paint(green, "+"), after, "")
 	case before == "" && after != "":
 		return fmt.Sprintf("      %s %-*s = %s\n", paint(green, "+"), width, name, show(c.Kind, k, after))
+	case before != "" && after == "" && multiline(c.Kind, k, before):
+		return heredoc(width, name, paint(red, "-"), before, " -> null")
 	case before != "" && after == "":
 		return fmt.Sprintf("      %s %-*s = %s -> null\n", paint(red, "-"), width, name, show(c.Kind, k, before))
 	}
@@ -258,8 +263,9 @@ func changedWidth(c Change) int {
 	return width
 }
 
-// quoteLimit is how many terminal cells of a text quote shows on one
-// line: 60 Latin letters, 30 Chinese characters (two cells each).
+// quoteLimit is how many terminal cells of a text a change shows as
+// "before -> after" on one line: 60 Latin letters, 30 Chinese
+// characters (two cells each); a longer change is a line diff.
 const quoteLimit = 60
 
 // long says whether a text is too long or has too many lines to show as
@@ -284,11 +290,13 @@ func textDiff(before, after string, width int, k, sym string, paint func(c, s st
 			}
 			fmt.Fprintf(&b, "            # (%d unchanged %s hidden)\n", l.Hidden, noun)
 		case l.Kind == '-':
-			fmt.Fprintf(&b, "          %s %s\n", paint(red, "-"), l.Text)
+			fmt.Fprintf(&b, "          %s %s\n", paint(red, "-"), termsafe.Field(l.Text))
 		case l.Kind == '+':
-			fmt.Fprintf(&b, "          %s %s\n", paint(green, "+"), l.Text)
+			fmt.Fprintf(&b, "          %s %s\n", paint(green, "+"), termsafe.Field(l.Text))
+		case l.Text == "":
+			b.WriteString("\n")
 		default:
-			fmt.Fprintf(&b, "            %s\n", l.Text)
+			fmt.Fprintf(&b, "            %s\n", termsafe.Field(l.Text))
 		}
 	}
 	b.WriteString("        EOT\n")
@@ -323,12 +331,47 @@ func writeAttrs(b *strings.Builder, kind platform.Kind, attrs map[string]string,
 	}
 	for _, k := range keys {
 		v, ok := attrs[k]
+		if ok && multiline(kind, k, v) {
+			b.WriteString(heredoc(width, k, sym, v, ""))
+			continue
+		}
 		val := show(kind, k, v)
 		if !ok {
 			val = "(known after apply)"
 		}
 		fmt.Fprintf(b, "      %s %-*s = %s\n", sym, width, ConfigName(kind, k), val)
 	}
+}
+
+// multiline says whether an attribute's value is a text of several
+// lines (house rules, a welcome message), written whole as a heredoc.
+func multiline(kind platform.Kind, attr, v string) bool {
+	if !strings.Contains(v, "\n") {
+		return false
+	}
+	if spec, ok := platform.SpecOf(kind); ok {
+		if a, ok := spec.Attr(attr); ok && a.Format != platform.FormatText {
+			return false
+		}
+	}
+	return true
+}
+
+// heredoc writes a text of several lines whole, as Terraform writes a
+// created one: between <<-EOT and EOT, a line each, each made safe for
+// the terminal; tail follows EOT (" -> null" for one removed).
+func heredoc(width int, k, sym, v, tail string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "      %s %-*s = <<-EOT\n", sym, width, k)
+	for _, l := range strings.Split(strings.TrimSuffix(v, "\n"), "\n") {
+		if l == "" {
+			b.WriteString("\n")
+			continue
+		}
+		fmt.Fprintf(&b, "            %s\n", termsafe.Field(l))
+	}
+	fmt.Fprintf(&b, "        EOT%s\n", tail)
+	return b.String()
 }
 
 // show writes an attribute's value by its format: numbers and booleans
@@ -360,19 +403,9 @@ func ListText(v string) string {
 	return "[" + strings.Join(items, ", ") + "]"
 }
 
-// quote shows a value on one line; long texts such as house rules are
-// cut, since the -json plan has them whole.
+// quote shows a one-line value whole, quoted (a text of several lines
+// is a heredoc: multiline).
 func quote(s string) string {
-	if textwidth.Width(s) <= quoteLimit {
-		return strconv.Quote(s)
-	}
-	w := 0
-	for i, r := range s {
-		// A control character is shown escaped (\n): at least a cell.
-		if w += max(1, textwidth.RuneWidth(r)); w > quoteLimit {
-			return strconv.Quote(s[:i]) + "..."
-		}
-	}
 	return strconv.Quote(s)
 }
 

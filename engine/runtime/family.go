@@ -57,9 +57,10 @@ func (r *Runtime) inFamily(name string, c *config.Community) bool {
 // placesKept reports whether members' places and counts are kept for
 // community place of c's family: c splits, or it is a sub-community
 // (which stays in the family after the split is off, while it has
-// members).
+// members), or c has a capacity on a platform hearth only sends through,
+// which cannot list members: hearth's count is what plan warns by.
 func placesKept(c *config.Community, place int) bool {
-	return c.Splits() || place > 1
+	return c.Splits() || place > 1 || c.Capacity > 0 && c.Platform != nil && c.Platform.SendsOnly
 }
 
 // count adds n to the member count of community name (clamped at 0:
@@ -84,7 +85,11 @@ func (r *Runtime) joinFamily(w *work, m *state.Member, ev *events.Event) (string
 		return name, nil
 	}
 	c, place := r.cfg.Family(name)
-	if c == nil || !placesKept(c, place) {
+	if c == nil {
+		return name, nil
+	}
+	if !placesKept(c, place) {
+		r.joinCommunity(m, c)
 		return name, nil
 	}
 	old := m.Places[c.Name]
@@ -132,16 +137,19 @@ func (r *Runtime) leaveFamily(w *work, m *state.Member, ev *events.Event, presen
 		return nil
 	}
 	c, place := r.cfg.Family(name)
-	if c == nil || !placesKept(c, place) {
+	if c == nil {
+		return nil
+	}
+	if !placesKept(c, place) {
+		if m.Places[c.Name] == c.Name {
+			forget(m, c.Name)
+		}
 		return nil
 	}
 	old := m.Places[c.Name]
 	switch {
 	case old == name:
-		delete(m.Places, c.Name)
-		if len(m.Places) == 0 {
-			m.Places = nil
-		}
+		forget(m, c.Name)
 		return r.count(w, name, -1)
 	case old == "" && place == 1 && present:
 		// Joined before places were kept: counted with the community's
@@ -149,6 +157,45 @@ func (r *Runtime) leaveFamily(w *work, m *state.Member, ev *events.Event, presen
 		return r.count(w, name, -1)
 	}
 	return nil
+}
+
+// joinCommunity records that the member joined community c, one that
+// does not split, where the configuration has several communities: the
+// segments limited to one count its members (InCommunity). With one
+// community every member is in it, and nothing is kept.
+func (r *Runtime) joinCommunity(m *state.Member, c *config.Community) {
+	if len(r.cfg.Communities) < 2 || m.Places[c.Name] != "" {
+		return
+	}
+	if m.Places == nil {
+		m.Places = map[string]string{}
+	}
+	m.Places[c.Name] = c.Name
+}
+
+// forget drops the member's place in block's community or family.
+func forget(m *state.Member, block string) {
+	delete(m.Places, block)
+	if len(m.Places) == 0 {
+		m.Places = nil
+	}
+}
+
+// InCommunity reports whether member m is in community block c, or in a
+// sub-community of its capacity family: what a segment with community =
+// community.NAME asks. With one community every member is. Otherwise a
+// member is in the communities their member.joined events named (their
+// places, state.Member.Places, kept until the member.left naming it); a
+// member none of whose joins named a community (events with none,
+// members imported or known from before places were kept) is taken to
+// be in every one, as an event naming no community is for all of them.
+// It is on the path of every segment evaluation: a map lookup.
+func (r *Runtime) InCommunity(m *state.Member, c *config.Community) bool {
+	if len(m.Places) == 0 || len(r.cfg.Communities) < 2 {
+		return true
+	}
+	_, in := m.Places[c.Name]
+	return in
 }
 
 // eventCommunity is the community an event happened in: the one it

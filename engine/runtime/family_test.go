@@ -63,6 +63,7 @@ type familyRun struct {
 	store *state.Memory
 	at    time.Time
 	n     int
+	attrs map[string]any // the events' attributes beside text
 }
 
 func newFamilyRun(t *testing.T, cfg *config.Config, onPlatform ...string) *familyRun {
@@ -90,6 +91,12 @@ func (f *familyRun) event(typ, member, community string) {
 	}
 	ev := events.Event{ID: fmt.Sprintf("e%d", f.n), Type: typ, Member: events.Member{ID: member, Name: strings.ToUpper(member)}, Community: community, At: f.at,
 		Attrs: map[string]any{"text": "hello"}}
+	for k, v := range f.attrs {
+		ev.Attrs[k] = v
+	}
+	if err := ev.Check(); err != nil {
+		f.t.Fatal(err)
+	}
 	if _, err := f.rt.Apply(ctx, b, &ev); err != nil {
 		f.t.Fatal(err)
 	}

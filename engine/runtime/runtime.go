@@ -347,6 +347,11 @@ func New(cfg *config.Config, log *slog.Logger) *Runtime {
 		// segment (segmentDue), whatever its rule reads.
 		r.keyIdx.add("left")
 	}
+	if slices.ContainsFunc(cfg.Segments, func(s *config.Segment) bool { return s.Community != nil }) {
+		// Joining and leaving a community move a member into and out of
+		// the segments limited to it (segmentDue).
+		r.keyIdx.add("community")
+	}
 	for _, t := range cfg.Tiers {
 		memberRules(t.When, t.Keep)
 	}
@@ -2369,15 +2374,20 @@ func (r *Runtime) segmentDue(s *config.Segment, ch *changes) bool {
 	if s.When == nil || s.When.Program == nil {
 		return false
 	}
-	return r.needs(s.When, ch) || r.keyIdx.left >= 0 && ch.has(r.keyIdx.left)
+	return r.needs(s.When, ch) || r.keyIdx.left >= 0 && ch.has(r.keyIdx.left) ||
+		s.Community != nil && r.keyIdx.community >= 0 && ch.has(r.keyIdx.community)
 }
 
 // inSegment evaluates the segment's rule for the member bound: a member
-// who left is in none but the segments written for them (forLeft), as
-// README says, so counts, lists and the member's stored segments agree.
+// who left is in none but the segments written for them (forLeft), and
+// one not in the segment's community in none limited to it, as README
+// says, so counts, lists and the member's stored segments agree.
 func (r *Runtime) inSegment(s *config.Segment, m *state.Member) bool {
 	if m.Left && !r.forLeft[s.Name] {
 		return false
+	}
+	if s.Community != nil && !r.InCommunity(m, s.Community) {
+		return false // before the rule: the cheaper test
 	}
 	return r.ruleBool(s.When, "segment", s.Name, "when")
 }

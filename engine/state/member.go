@@ -196,6 +196,9 @@ type Member struct {
 	// itself or a sub-community NAME-N. hearth run keeps them from the
 	// joins and leaves it sees and the moves it makes, and gives the
 	// member's welcome, roles, campaign messages and moderation there.
+	// Where the configuration has several communities, a community that
+	// does not split is kept too, as itself, while the member is in it:
+	// segments limited to a community count its members.
 	Places map[string]string `json:"places,omitempty"`
 
 	Points       int `json:"points"`

@@ -58,7 +58,9 @@ func Valid(name string) bool {
 // Closest is the zone name that name, one Valid refuses, looks like a
 // slip of, or "" when none is close: the same name in other case or
 // with spaces ("europe/berlin ", "America/New York"), one a few letters
-// off ("Europe/Berln"), or the one zone whose city it names ("Berlin").
+// off ("Europe/Berln"), the one zone whose city it names ("Berlin"), or
+// the zone of a major East Asian city named in its own script ("上海":
+// Asia/Shanghai, "東京", "서울") or under another city's ("Beijing").
 func Closest(name string) string {
 	list, _ := known()
 	want := normal(name)
@@ -69,6 +71,9 @@ func Closest(name string) string {
 		if strings.ToLower(n) == want {
 			return n
 		}
+	}
+	if z, ok := cities[want]; ok {
+		return z
 	}
 	best, bestD := "", 1<<30
 	for _, n := range list {
@@ -93,6 +98,31 @@ func Closest(name string) string {
 		}
 	}
 	return ""
+}
+
+// cities are places people write for a zone that the database names
+// otherwise or not at all: major cities of East Asia in Chinese,
+// Japanese and Korean (上海, 東京, 서울), and cities a zone stands for
+// under another city's name (Beijing and Shenzhen keep Shanghai's
+// time). Keys are as normal writes them.
+var cities = map[string]string{
+	"上海": "Asia/Shanghai", "北京": "Asia/Shanghai", "深圳": "Asia/Shanghai", "广州": "Asia/Shanghai",
+	"廣州": "Asia/Shanghai", "杭州": "Asia/Shanghai", "成都": "Asia/Shanghai", "南京": "Asia/Shanghai",
+	"武汉": "Asia/Shanghai", "武漢": "Asia/Shanghai", "重庆": "Asia/Shanghai", "重慶": "Asia/Shanghai",
+	"天津": "Asia/Shanghai", "西安": "Asia/Shanghai", "苏州": "Asia/Shanghai", "蘇州": "Asia/Shanghai",
+	"中国": "Asia/Shanghai", "中國": "Asia/Shanghai", "ペキン": "Asia/Shanghai", "シャンハイ": "Asia/Shanghai",
+	"베이징": "Asia/Shanghai", "상하이": "Asia/Shanghai",
+	"beijing": "Asia/Shanghai", "peking": "Asia/Shanghai", "shenzhen": "Asia/Shanghai", "guangzhou": "Asia/Shanghai",
+	"hangzhou": "Asia/Shanghai", "chengdu": "Asia/Shanghai", "nanjing": "Asia/Shanghai", "wuhan": "Asia/Shanghai",
+	"香港": "Asia/Hong_Kong", "ホンコン": "Asia/Hong_Kong", "홍콩": "Asia/Hong_Kong", "hongkong": "Asia/Hong_Kong",
+	"澳门": "Asia/Macau", "澳門": "Asia/Macau",
+	"台北": "Asia/Taipei", "臺北": "Asia/Taipei", "台湾": "Asia/Taipei", "台灣": "Asia/Taipei", "臺灣": "Asia/Taipei",
+	"タイペイ": "Asia/Taipei", "타이베이": "Asia/Taipei",
+	"东京": "Asia/Tokyo", "東京": "Asia/Tokyo", "とうきょう": "Asia/Tokyo", "大阪": "Asia/Tokyo", "京都": "Asia/Tokyo",
+	"日本": "Asia/Tokyo", "도쿄": "Asia/Tokyo", "osaka": "Asia/Tokyo", "kyoto": "Asia/Tokyo",
+	"首尔": "Asia/Seoul", "首爾": "Asia/Seoul", "서울": "Asia/Seoul", "ソウル": "Asia/Seoul", "韩国": "Asia/Seoul",
+	"韓国": "Asia/Seoul", "韓國": "Asia/Seoul", "한국": "Asia/Seoul", "부산": "Asia/Seoul", "busan": "Asia/Seoul",
+	"新加坡": "Asia/Singapore", "シンガポール": "Asia/Singapore", "싱가포르": "Asia/Singapore",
 }
 
 // normal is name as Closest compares it: trimmed, lower case, with the

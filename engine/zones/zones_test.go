@@ -75,9 +75,26 @@ func TestClosest(t *testing.T) {
 		"XST":              "", // not "EST": a short name off by a letter is another name
 		"":                 "",
 		"+02:00":           "",
+		// East Asian cities in their own scripts, and under another
+		// city's name.
+		"上海": "Asia/Shanghai", "北京": "Asia/Shanghai", " 香港 ": "Asia/Hong_Kong", "台北": "Asia/Taipei",
+		"东京": "Asia/Tokyo", "東京": "Asia/Tokyo", "首尔": "Asia/Seoul", "서울": "Asia/Seoul",
+		"新加坡": "Asia/Singapore", "Beijing": "Asia/Shanghai",
 	} {
 		if got := Closest(name); got != want {
 			t.Errorf("Closest(%q) = %q, want %q", name, got, want)
+		}
+	}
+}
+
+// Every city's zone is one the database has.
+func TestCitiesAreZones(t *testing.T) {
+	for city, z := range cities {
+		if !Valid(z) || z == "" {
+			t.Errorf("%s: %q is not a zone", city, z)
+		}
+		if city != normal(city) {
+			t.Errorf("%q is not written as normal writes it", city)
 		}
 	}
 }

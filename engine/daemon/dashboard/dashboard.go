@@ -6,9 +6,12 @@
 package dashboard
 
 import (
+	"bytes"
 	"embed"
 	"io/fs"
 	"net/http"
+	"regexp"
+	"time"
 )
 
 //go:embed static
@@ -17,16 +20,40 @@ var files embed.FS
 // Register serves the page at / and its assets under /dashboard/.
 func Register(mux *http.ServeMux) {
 	mux.Handle("GET /dashboard/", Assets())
-	mux.Handle("GET /{$}", Page())
+	mux.Handle("GET /{$}", Page(nil))
 }
 
-// Page serves the page itself, for GET /.
-func Page() http.Handler {
-	static := staticFiles()
+// Page serves the page itself, for GET /, in the language lang gives at
+// each request (the configuration's default_locale, which a reload may
+// change; nil or an empty or malformed one is "en"): a browser picks the
+// fonts of Chinese or Japanese names and titles by the page's lang.
+func Page(lang func() string) http.Handler {
+	page, err := fs.ReadFile(staticFiles(), "index.html")
+	if err != nil {
+		panic(err) // embedded at build time: a missing file is a build mistake every test hits
+	}
+	before, after, ok := bytes.Cut(page, []byte(`<html lang="en">`))
+	if !ok {
+		panic("dashboard: index.html has no <html lang=\"en\">")
+	}
 	return noCache(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.ServeFileFS(w, r, static, "index.html")
+		tag := "en"
+		if lang != nil {
+			if l := lang(); langRe.MatchString(l) {
+				tag = l
+			}
+		}
+		out := make([]byte, 0, len(page)+len(tag))
+		out = append(append(append(append(out, before...), `<html lang="`...), tag...), `">`...)
+		out = append(out, after...)
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		http.ServeContent(w, r, "index.html", time.Time{}, bytes.NewReader(out))
 	}))
 }
+
+// langRe is a BCP 47 language tag as locales are written (zh-CN,
+// zh-Hant-TW, en): only such text goes into the page's lang attribute.
+var langRe = regexp.MustCompile(`^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$`)
 
 // Assets serves the page's files, for GET /dashboard/.
 func Assets() http.Handler {

@@ -168,3 +168,19 @@ func TestPageWithoutJavaScript(t *testing.T) {
 		t.Errorf("CSP %q is not strict", csp)
 	}
 }
+
+// The page's lang is the configured default locale, asked at each
+// request; a malformed one is not written into the page.
+func TestPageLang(t *testing.T) {
+	for in, want := range map[string]string{"zh-CN": `<html lang="zh-CN">`, "": `<html lang="en">`, `en"><script>`: `<html lang="en">`} {
+		h := dashboard.Page(func() string { return in })
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+		if body := rec.Body.String(); rec.Code != 200 || !strings.Contains(body, want) || strings.Count(body, "<html") != 1 {
+			t.Errorf("locale %q: %d, want %s in\n%.200s", in, rec.Code, want, body)
+		}
+		if ct := rec.Header().Get("Content-Type"); ct != "text/html; charset=utf-8" {
+			t.Errorf("Content-Type %q", ct)
+		}
+	}
+}

@@ -13,8 +13,10 @@ hearth {
 platform "local" "main" {}
 
 community "makers" {
-  title    = "创客"
-  platform = platform.local.main
+  title     = "创客"
+  platform  = platform.local.main
+  capacity  = 150
+  sub_title = "{title}{n}群" # 创客2群 ...
   # The block name is the channel's address; title its name on the
   # platform.
   channel "general" {
