@@ -446,11 +446,24 @@ func TestDashboardModeration(t *testing.T) {
 	do(t, ctx, "open the dashboard", chromedp.Navigate(srv.URL+"/"))
 	waitPage(t, ctx, shots, "the page loads its data", `document.body.dataset.loaded === "true"`)
 	waitPage(t, ctx, shots, "the moderation section counts 2 messages caught in the hour, in red",
-		`(() => { const k = document.querySelector('#moderation [data-community="c"] [data-figure="Caught 1h"]');
+		`(() => { const k = document.querySelector('#moderation [data-community="c"] [data-figure="Caught this hour"]');
 			return !document.getElementById("moderation").hidden && !!k && k.querySelector(".value").textContent === "2" && k.classList.contains("warn"); })()`)
 	waitPage(t, ctx, shots, "the alert caught is firing, listed first, fired once",
 		`(() => { const r = document.querySelector('#moderation table.alerts tbody tr');
 			return !!r && r.dataset.alert === "caught" && r.classList.contains("firing") && r.querySelector(".state").textContent === "firing" && r.querySelectorAll("td")[3].textContent === "1"; })()`)
+	// What fires is at the top of the page, not only in its section:
+	// the header counts it in red (the alert is critical), and the
+	// banner gives its description.
+	waitPage(t, ctx, shots, "the header says 1 alert firing, in red, linking to the section, and the pill no longer says all is well",
+		`(() => { const a = document.querySelector('#attention a[data-attention="alerts"]'); return !!a && !document.getElementById("attention").hidden &&
+			a.textContent === "1 alert firing" && a.classList.contains("bad") && a.getAttribute("href") === "#moderation" && !document.getElementById("health").classList.contains("ok"); })()`)
+	waitPage(t, ctx, shots, "the banner above the cards names the alert and says what it is for",
+		`(() => { const b = document.querySelector('#alerts [data-alert="firing"][data-name="caught"]'); return !!b && b.classList.contains("bad") && b.textContent.includes("The rules are catching a lot"); })()`)
+	waitPage(t, ctx, shots, "the alerts table shows the description, not only in a tooltip",
+		`(document.querySelector('#moderation tr[data-alert="caught"] .description') || {textContent: ""}).textContent === "The rules are catching a lot"`)
+	waitPage(t, ctx, shots, "the figures say this hour, and show the negative messages this hour, which negative_spike watches",
+		`!!document.querySelector('#moderation [data-figure="Negative this hour"]') && !document.querySelector('#moderation [data-figure="Messages 1h"]') &&
+			document.querySelector('#moderation [data-figure="Messages this hour"]').title.includes("clock hour")`)
 	waitPage(t, ctx, shots, "the alert that never fired is listed as quiet",
 		`(() => { const r = document.querySelector('#moderation tr[data-alert="reports"]'); return !!r && !r.classList.contains("firing") && r.textContent.includes("never"); })()`)
 	// The member the rule warned: the lookup shows the strike and the
@@ -668,7 +681,24 @@ func TestDashboardComparesVariants(t *testing.T) {
 		fmt.Sprintf(`(document.querySelector('table.variants tr[data-variant="a"]') || {textContent: ""}).textContent.includes(%q)`, fmt.Sprintf("%.1f%%", 100*split[0].GoalRate())))
 	// Each arm's messages beside its goals, as campaign show's queued.
 	waitPage(t, ctx, shots, "the variant table has a queued column",
-		`(document.querySelector('table.variants[data-split="welcome"] thead') || {textContent: ""}).textContent.includes("goal ratequeuedagainst a")`)
+		`(document.querySelector('table.variants[data-split="welcome"] thead') || {textContent: ""}).textContent.includes("goal ratequeueddeliveredagainst a")`)
+	// The campaign's headline: its goal rate of the runs that ended (GET
+	// /v1/report's), and what became of its messages, read once.
+	var rep struct {
+		Campaigns []struct {
+			Name     string   `json:"name"`
+			GoalRate *float64 `json:"goal_rate"`
+		} `json:"campaigns"`
+	}
+	getJSON(t, srv.URL+"/v1/report", &rep)
+	if len(rep.Campaigns) != 1 || rep.Campaigns[0].GoalRate == nil {
+		t.Fatalf("report campaigns: %+v", rep.Campaigns)
+	}
+	rate := fmt.Sprintf("%.1f%% goal rate", 100**rep.Campaigns[0].GoalRate)
+	waitPage(t, ctx, shots, "the headline gives the goal rate "+rate+" and the messages delivered",
+		fmt.Sprintf(`(() => { const h = document.querySelector('[data-headline="welcome"]'); return !!h && h.textContent.includes(%q) && !!h.querySelector('[data-sends="welcome"]') && h.textContent.includes(" delivered · ") && h.textContent.includes(" skipped"); })()`, rate))
+	waitPage(t, ctx, shots, "the variant rows have a delivered count",
+		`[...document.querySelectorAll('table.variants[data-split="welcome"] tbody tr[data-variant="a"] td')][6].textContent !== "–"`)
 	shot(t, ctx, shots, "dashboard-variants.png")
 }
 
@@ -846,6 +876,8 @@ func TestDashboardMemberSearch(t *testing.T) {
 	find("pia")
 	waitPage(t, ctx, shots, "a name in another case opens the one member who has it, u16",
 		`(() => { const c = document.querySelector("#member-view .member-card"); return !!c && c.textContent.includes("Pia") && c.textContent.includes("u16"); })()`)
+	waitPage(t, ctx, shots, "the member's card lists their history, latest first",
+		`(() => { const l = document.querySelectorAll('#member-view [data-history="u16"] ol.history li'); return l.length > 0; })()`)
 
 	rows := `document.querySelectorAll("#member-view .member-list tbody tr").length`
 	next := `document.querySelector("#member-view .member-list button.more")`

@@ -513,6 +513,10 @@ function keepView(name, view) {
   state.views[name] = { view, at: new Date().toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" }) };
   const el = document.querySelector(`[data-headline="${CSS.escape(name)}"]`);
   if (el) el.replaceWith(campaignHeadline(name));
+  const p = state.population || {};
+  const box = document.querySelector(`[data-campaign="${CSS.escape(name)}"] .variants-box`);
+  const split = (p.splits || {})[name];
+  if (box && split && split.length) box.replaceWith(variantTable(name, split, (p.before_split || {})[name]));
 }
 
 // loadViews reads every campaign's view once, when the page opens: it
