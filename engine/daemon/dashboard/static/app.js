@@ -742,6 +742,14 @@ function renderReport(r) {
   replace("hr-points", h("div", { class: "bars" }, barRow("granted", "", p.granted, pmax), barRow("spent", "", p.spent, pmax),
     barRow("expired", "", p.expired, pmax), barRow("outstanding", "", p.outstanding, pmax)));
 
+  // Each badge's holders now, and its awards over 30 days beside the
+  // name (the report's badges, as hearth report prints them).
+  const badges = r.badges || [];
+  const bmax = Math.max(0, ...badges.map((b) => b.holders));
+  replace("hr-badges", badges.length
+    ? h("div", { class: "bars" }, badges.map((b) => barRow(b.title || b.name, `${fmt(b.awarded_30d || 0)} awarded in 30 days`, b.holders, bmax)))
+    : h("p", { class: "muted", text: "no badges configured" }));
+
   const surveys = r.surveys || [];
   replace("hr-surveys", surveys.length ? surveys.map((s) => {
     const title = h("div", { class: "muted", text: `${s.survey}.${s.question} · ${fmt(s.responses)} answers` });
@@ -987,16 +995,18 @@ async function history(id, el) {
   const line = (o) => {
     let what = o.kind + " " + (o.change ? o.change + " " : "") + o.name;
     if (o.points) what += ` (${o.points > 0 ? "+" : ""}${fmt(o.points)} points)`;
-    if (o.from || o.to) what += ` ${o.from || "–"} → ${o.to || "–"}`;
+    if (o.from && o.to) what += ` ${o.from} → ${o.to}`;
+    else if (o.to) what += " to " + o.to;
+    else if (o.from) what += " from " + o.from;
     return h("li", { "data-kind": o.kind },
       h("span", { class: "muted", text: fmtTime(o.at) + "  " }), what,
       o.rule ? h("span", { class: "muted", text: "  by " + o.rule }) : null,
       o.detail ? h("span", { class: "muted", text: ": " + o.detail }) : null);
   };
-  el.replaceChildren(el.firstChild, all.length
+  el.replaceChildren(...[el.firstChild, all.length
     ? h("ol", { class: "history" }, all.slice(0, HISTORY_SHOWN).map(line))
     : h("p", { class: "muted", text: "nothing recorded" }),
-  all.length > HISTORY_SHOWN ? h("p", { class: "muted", text: `the latest ${HISTORY_SHOWN} of ${fmt(all.length)}; hearth member history ${id} lists them all` }) : null);
+  all.length > HISTORY_SHOWN ? h("p", { class: "muted", text: `the latest ${HISTORY_SHOWN} of ${fmt(all.length)}; hearth member history ${id} lists them all` }) : null].filter(Boolean));
 }
 
 // moderationFacts are the member's live strikes, a mute or ban in force
