@@ -1102,3 +1102,25 @@ func TestDashboardVariantsControlAndBeforeSplit(t *testing.T) {
 		`(document.querySelector('.variants-note') || {textContent: ""}).textContent.includes("significant below 0.025 (Bonferroni)")`)
 	shot(t, ctx, shots, "dashboard-variants-control.png")
 }
+
+// TestDashboardShowsDeadLetters: dead letters are counted in the header,
+// red, with a link that opens the outbox's Dead tab, and an error the
+// three of them share is said once above the table, with their count.
+func TestDashboardShowsDeadLetters(t *testing.T) {
+	needBrowser(t)
+	f := startOutbox(t) // three dead welcomes, all "503 Service Unavailable"
+	ctx := openBrowser(t)
+	shots := t.TempDir()
+	do(t, ctx, "open the dashboard", chromedp.Navigate(f.srv.URL+"/"))
+	waitPage(t, ctx, shots, "the page loads its data", `document.body.dataset.loaded === "true"`)
+	waitPage(t, ctx, shots, "the header says 3 dead letters, in red, and the pill is not a green running",
+		`(() => { const a = document.querySelector('#attention a[data-attention="dead"]'); return !!a && a.textContent === "3 dead letters" &&
+			a.classList.contains("bad") && !document.getElementById("health").classList.contains("ok"); })()`)
+	press(t, ctx, "follow the header's link", `#attention a[data-attention="dead"]`)
+	waitPage(t, ctx, shots, "the Dead tab is open, its three rows pointing to one line above the table with the error and its count",
+		`(() => { const s = document.querySelector("#outbox-table .error-summary .same"); const tab = document.querySelector('.tabs button[data-status="dead"]');
+			const cells = [...document.querySelectorAll("#outbox-table tbody td.same-error")];
+			return tab.classList.contains("on") && !!s && s.textContent.includes("3 ×") && s.textContent.includes("503 Service Unavailable") &&
+				cells.length === 3 && cells.every((c) => c.textContent === "as above (1)"); })()`)
+	shot(t, ctx, shots, "dashboard-dead-letters.png")
+}

@@ -44,6 +44,9 @@ func TestServesEmbeddedAssets(t *testing.T) {
 		{"/dashboard/app.js", "javascript", "function campaignHeadline(name)", 200},
 		{"/dashboard/app.js", "javascript", "/history`", 200},
 		{"/dashboard/app.js", "javascript", `OUTBOX_ERROR = { skipped: "Reason"`, 200},
+		// The active shares say what they are of.
+		{"/", "text/html", `id="hr-a7-of"`, 200},
+		{"/dashboard/app.js", "javascript", `"of_30d"`, 200},
 		{"/dashboard/nope.js", "", "", 404},
 		{"/elsewhere", "", "", 404},
 	} {

@@ -709,6 +709,14 @@ function renderReport(r) {
   $("hr-a1").textContent = pct(r.active.ratio_1d);
   $("hr-a7").textContent = pct(r.active.ratio_7d);
   $("hr-a30").textContent = pct(r.active.ratio_30d);
+  // The shares are of the members here at some time in the window, those
+  // who left during it included, so they differ from the Members count:
+  // the figures they are of say so.
+  for (const [id, d, of] of [["hr-a1-of", "d1", "of_1d"], ["hr-a7-of", "d7", "of_7d"], ["hr-a30-of", "d30", "of_30d"]]) {
+    const el = $(id);
+    el.textContent = r.active[of] != null ? `${fmt(r.active[d])} of ${fmt(r.active[of])}` : "";
+    el.title = "members active, of the members here at some time in the window (those who left during it included)";
+  }
   const nps = (r.surveys || []).find((s) => s.nps);
   $("hr-nps").textContent = nps && nps.responses ? (nps.nps.score > 0 ? "+" : "") + nps.nps.score.toFixed(1) : "–";
   $("hr-k").textContent = r.referrals.k_factor.toFixed(2);
