@@ -90,6 +90,28 @@ func TestDashboardInBrowser(t *testing.T) {
 		fmt.Sprintf(`document.querySelectorAll("#hr-daily rect.day").length === %d && document.querySelectorAll("#hr-daily path.active_7d, #hr-daily path.active_30d").length === 2`, activeDays))
 	waitPage(t, ctx, shots, fmt.Sprintf("the retention table has %d cohorts", cohorts),
 		fmt.Sprintf(`document.querySelectorAll("#hr-retention tbody tr").length === %d`, cohorts))
+	// The segment chart starts with the sizes the store kept day by day
+	// before the daemon's samples, and says so.
+	var days struct {
+		Series struct {
+			Periods []struct {
+				End      string `json:"end"`
+				Segments []struct{ Name string } `json:"segments"`
+			} `json:"periods"`
+		} `json:"series"`
+	}
+	getJSON(t, srv.URL+"/v1/report?by=day&periods=30", &days)
+	stored := 0
+	for _, p := range days.Series.Periods {
+		if len(p.Segments) > 0 && p.End < time.Now().UTC().Format(time.DateOnly) {
+			stored++
+		}
+	}
+	if stored == 0 {
+		t.Fatalf("the report keeps no segment sizes of past days: %+v", days.Series.Periods)
+	}
+	waitPage(t, ctx, shots, fmt.Sprintf("the segment chart is seeded with %d stored days, and says so", stored),
+		`(() => { const s = document.getElementById("seg-since").textContent; return s.startsWith("daily from ") && s.includes("(stored), then by the minute since the daemon started"); })()`)
 	lookupExample(t, ctx, shots, srv.URL)
 	do(t, ctx, "scroll to the health section", chromedp.Evaluate[chromedp.Void](`document.getElementById("health-report").scrollIntoView()`))
 	shot(t, ctx, shots, "dashboard-health.png")

@@ -10,7 +10,7 @@ const TOKEN_KEY = "hearth.token";
 const PALETTE = ["#3d6fb4", "#d9622b", "#2f8a57", "#8a5cc2", "#b8892c", "#4aa3a8", "#c2507a", "#6b7384"];
 const COMMIT_COLORS = { p50: "#3d6fb4", p99: "#d9622b" };
 
-const state = { outboxStatus: "pending", outboxLimit: 25, outboxCounts: {}, populationAt: 0, population: null, status: null, ladder: [], moderated: false, waitingForToken: false, stepsOpen: new Set(), firing: [], views: {}, reportCampaigns: {} };
+const state = { outboxStatus: "pending", outboxLimit: 25, outboxCounts: {}, populationAt: 0, population: null, status: null, ladder: [], moderated: false, waitingForToken: false, stepsOpen: new Set(), firing: [], views: {}, reportCampaigns: {}, segDays: [] };
 
 // ---- DOM helpers ----
 
@@ -127,7 +127,11 @@ function lineChart(el, series, opts) {
     root.append(svg("line", { x1: pad.l, x2: w - pad.r, y1: Y(v), y2: Y(v), class: "axis" }));
     root.append(svg("text", { x: pad.l - 6, y: Y(v) + 3, "text-anchor": "end", class: "tick", text: fmt(Math.round(v)) }));
   }
-  const tfmt = (t) => new Date(t).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" });
+  // Over more than a day and a half (a chart seeded with stored days),
+  // the ends are dates.
+  const tfmt = x1 - x0 > 36 * 3600000
+    ? (t) => new Date(t).toLocaleDateString("en-GB", { day: "numeric", month: "short" })
+    : (t) => new Date(t).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" });
   root.append(svg("text", { x: pad.l, y: hgt - 3, class: "tick", text: tfmt(x0) }));
   root.append(svg("text", { x: w - pad.r, y: hgt - 3, "text-anchor": "end", class: "tick", text: tfmt(x1) }));
   for (const s of series) {
@@ -650,6 +654,14 @@ function renderSeries(ts) {
   const pop = state.population;
   const popAt = state.populationAt;
   const counted = withPop.map((s) => [+new Date(s.at), s.segments]);
+  // Before the daemon's samples, the sizes the store kept at the end of
+  // each of the last 30 days (GET /v1/report?by=day, read once), so a
+  // restart does not wipe the history from the chart.
+  const firstAt = counted.length ? counted[0][0] : Date.now();
+  const seeded = state.segDays.filter(([at]) => at < firstAt);
+  counted.unshift(...seeded);
+  const seg = $("seg-since");
+  if (seeded.length) seg.textContent = `daily from ${new Date(seeded[0][0]).toLocaleDateString("en-GB", { dateStyle: "medium" })} (stored), then ${seg.textContent.replace(/^since/, "by the minute since")}`;
   if (pop && (!counted.length || popAt > counted[counted.length - 1][0])) counted.push([popAt, pop.segments]);
   const names = [...new Set(counted.flatMap(([, segs]) => Object.keys(segs)))].sort();
   const series = names.map((n, i) => ({
@@ -1192,6 +1204,21 @@ function memberList(title, query, page) {
     more));
 }
 
+// loadSegmentDays reads the segment sizes the store kept day by day
+// (the report's series), once when the page opens, for the segment
+// chart; a store without them leaves the chart to the daemon's samples.
+async function loadSegmentDays() {
+  try {
+    const r = await api("v1/report?by=day&periods=30");
+    state.segDays = ((r.series && r.series.periods) || []).filter((p) => p.segments)
+      .map((p) => [Date.parse(p.end + "T23:59:59Z"), Object.fromEntries(p.segments.map((c) => [c.name, c.count]))])
+      .filter(([at]) => !isNaN(at) && at < Date.now());
+  } catch (e) {
+    if (e instanceof AuthNeeded) throw e;
+    state.segDays = [];
+  }
+}
+
 // ---- refresh loop ----
 
 function showError(e, storeDown) {
@@ -1240,6 +1267,7 @@ async function refresh(force) {
         loadViews(Object.keys(p.campaigns || {}).sort());
       }));
       jobs.push(memberExample());
+      jobs.push(loadSegmentDays());
     }
     await Promise.all(jobs);
     $("footer").textContent = "updated " + new Date().toLocaleTimeString("en-GB") + " · refreshes every " + REFRESH_MS / 1000 + " s";
