@@ -95,7 +95,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	var days struct {
 		Series struct {
 			Periods []struct {
-				End      string `json:"end"`
+				End      string                  `json:"end"`
 				Segments []struct{ Name string } `json:"segments"`
 			} `json:"periods"`
 		} `json:"series"`
