@@ -116,6 +116,22 @@ func TestDashboardInBrowser(t *testing.T) {
 	do(t, ctx, "scroll to the health section", chromedp.Evaluate[chromedp.Void](`document.getElementById("health-report").scrollIntoView()`))
 	shot(t, ctx, shots, "dashboard-health.png")
 
+	// A small laptop's window, where the cards are one column: the
+	// cohort table scrolls inside its card, not the page.
+	tablet := chromedp.Action[chromedp.Void](func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		_, err := cdp.Call(ctx, tg, emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{Width: 800, Height: 900, DeviceScaleFactor: 1})
+		return chromedp.Void{}, err
+	})
+	do(t, ctx, "widen the screen to 800 pixels", tablet)
+	waitPage(t, ctx, shots, "nothing sticks out of the page or its cards at 800 pixels",
+		`window.innerWidth === 800 && document.documentElement.scrollWidth <= window.innerWidth &&
+		[...document.querySelectorAll(".card")].every((c) => c.scrollWidth <= c.clientWidth + 1)`)
+	shot(t, ctx, shots, "dashboard-health-800.png")
+	do(t, ctx, "back to the window's own size", chromedp.Action[chromedp.Void](func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		_, err := cdp.Call(ctx, tg, emulation.ClearDeviceMetricsOverride, cdp.Empty{})
+		return chromedp.Void{}, err
+	}))
+
 	// A dead letter: the overview counts it in red and the Dead tab lists
 	// it with its error and when it gave up. Marked on the processor
 	// goroutine, as the dispatcher's updates would be, so it never
@@ -405,6 +421,7 @@ func TestDashboardHealthExample(t *testing.T) {
 	waitPage(t, ctx, shots, "the campaign stages' labels and counts do not overlap",
 		`[...document.querySelectorAll(".stage-top")].every((e) => e.scrollWidth <= e.clientWidth + 1)`)
 	shot(t, ctx, shots, "dashboard-phone.png")
+
 }
 
 // moderationConfig has one moderation rule and an alert on what it
