@@ -90,9 +90,47 @@ func TestDashboardInBrowser(t *testing.T) {
 		fmt.Sprintf(`document.querySelectorAll("#hr-daily rect.day").length === %d && document.querySelectorAll("#hr-daily path.active_7d, #hr-daily path.active_30d").length === 2`, activeDays))
 	waitPage(t, ctx, shots, fmt.Sprintf("the retention table has %d cohorts", cohorts),
 		fmt.Sprintf(`document.querySelectorAll("#hr-retention tbody tr").length === %d`, cohorts))
+	// The segment chart starts with the sizes the store kept day by day
+	// before the daemon's samples, and says so.
+	var days struct {
+		Series struct {
+			Periods []struct {
+				End      string                  `json:"end"`
+				Segments []struct{ Name string } `json:"segments"`
+			} `json:"periods"`
+		} `json:"series"`
+	}
+	getJSON(t, srv.URL+"/v1/report?by=day&periods=30", &days)
+	stored := 0
+	for _, p := range days.Series.Periods {
+		if len(p.Segments) > 0 && p.End < time.Now().UTC().Format(time.DateOnly) {
+			stored++
+		}
+	}
+	if stored == 0 {
+		t.Fatalf("the report keeps no segment sizes of past days: %+v", days.Series.Periods)
+	}
+	waitPage(t, ctx, shots, fmt.Sprintf("the segment chart is seeded with %d stored days, and says so", stored),
+		`(() => { const s = document.getElementById("seg-since").textContent; return s.startsWith("daily from ") && s.includes("(stored), then by the minute since the daemon started"); })()`)
 	lookupExample(t, ctx, shots, srv.URL)
 	do(t, ctx, "scroll to the health section", chromedp.Evaluate[chromedp.Void](`document.getElementById("health-report").scrollIntoView()`))
 	shot(t, ctx, shots, "dashboard-health.png")
+
+	// A small laptop's window, where the cards are one column: the
+	// cohort table scrolls inside its card, not the page.
+	tablet := chromedp.Action[chromedp.Void](func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		_, err := cdp.Call(ctx, tg, emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{Width: 800, Height: 900, DeviceScaleFactor: 1})
+		return chromedp.Void{}, err
+	})
+	do(t, ctx, "widen the screen to 800 pixels", tablet)
+	waitPage(t, ctx, shots, "nothing sticks out of the page or its cards at 800 pixels",
+		`window.innerWidth === 800 && document.documentElement.scrollWidth <= window.innerWidth &&
+		[...document.querySelectorAll(".card")].every((c) => c.scrollWidth <= c.clientWidth + 1)`)
+	shot(t, ctx, shots, "dashboard-health-800.png")
+	do(t, ctx, "back to the window's own size", chromedp.Action[chromedp.Void](func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		_, err := cdp.Call(ctx, tg, emulation.ClearDeviceMetricsOverride, cdp.Empty{})
+		return chromedp.Void{}, err
+	}))
 
 	// A dead letter: the overview counts it in red and the Dead tab lists
 	// it with its error and when it gave up. Marked on the processor
@@ -383,6 +421,7 @@ func TestDashboardHealthExample(t *testing.T) {
 	waitPage(t, ctx, shots, "the campaign stages' labels and counts do not overlap",
 		`[...document.querySelectorAll(".stage-top")].every((e) => e.scrollWidth <= e.clientWidth + 1)`)
 	shot(t, ctx, shots, "dashboard-phone.png")
+
 }
 
 // moderationConfig has one moderation rule and an alert on what it
@@ -446,11 +485,24 @@ func TestDashboardModeration(t *testing.T) {
 	do(t, ctx, "open the dashboard", chromedp.Navigate(srv.URL+"/"))
 	waitPage(t, ctx, shots, "the page loads its data", `document.body.dataset.loaded === "true"`)
 	waitPage(t, ctx, shots, "the moderation section counts 2 messages caught in the hour, in red",
-		`(() => { const k = document.querySelector('#moderation [data-community="c"] [data-figure="Caught 1h"]');
+		`(() => { const k = document.querySelector('#moderation [data-community="c"] [data-figure="Caught this hour"]');
 			return !document.getElementById("moderation").hidden && !!k && k.querySelector(".value").textContent === "2" && k.classList.contains("warn"); })()`)
 	waitPage(t, ctx, shots, "the alert caught is firing, listed first, fired once",
 		`(() => { const r = document.querySelector('#moderation table.alerts tbody tr');
 			return !!r && r.dataset.alert === "caught" && r.classList.contains("firing") && r.querySelector(".state").textContent === "firing" && r.querySelectorAll("td")[3].textContent === "1"; })()`)
+	// What fires is at the top of the page, not only in its section:
+	// the header counts it in red (the alert is critical), and the
+	// banner gives its description.
+	waitPage(t, ctx, shots, "the header says 1 alert firing, in red, linking to the section, and the pill no longer says all is well",
+		`(() => { const a = document.querySelector('#attention a[data-attention="alerts"]'); return !!a && !document.getElementById("attention").hidden &&
+			a.textContent === "1 alert firing" && a.classList.contains("bad") && a.getAttribute("href") === "#moderation" && !document.getElementById("health").classList.contains("ok"); })()`)
+	waitPage(t, ctx, shots, "the banner above the cards names the alert and says what it is for",
+		`(() => { const b = document.querySelector('#alerts [data-alert="firing"][data-name="caught"]'); return !!b && b.classList.contains("bad") && b.textContent.includes("The rules are catching a lot"); })()`)
+	waitPage(t, ctx, shots, "the alerts table shows the description, not only in a tooltip",
+		`(document.querySelector('#moderation tr[data-alert="caught"] .description') || {textContent: ""}).textContent === "The rules are catching a lot"`)
+	waitPage(t, ctx, shots, "the figures say this hour, and show the negative messages this hour, which negative_spike watches",
+		`!!document.querySelector('#moderation [data-figure="Negative this hour"]') && !document.querySelector('#moderation [data-figure="Messages 1h"]') &&
+			document.querySelector('#moderation [data-figure="Messages this hour"]').title.includes("clock hour")`)
 	waitPage(t, ctx, shots, "the alert that never fired is listed as quiet",
 		`(() => { const r = document.querySelector('#moderation tr[data-alert="reports"]'); return !!r && !r.classList.contains("firing") && r.textContent.includes("never"); })()`)
 	// The member the rule warned: the lookup shows the strike and the
@@ -668,7 +720,24 @@ func TestDashboardComparesVariants(t *testing.T) {
 		fmt.Sprintf(`(document.querySelector('table.variants tr[data-variant="a"]') || {textContent: ""}).textContent.includes(%q)`, fmt.Sprintf("%.1f%%", 100*split[0].GoalRate())))
 	// Each arm's messages beside its goals, as campaign show's queued.
 	waitPage(t, ctx, shots, "the variant table has a queued column",
-		`(document.querySelector('table.variants[data-split="welcome"] thead') || {textContent: ""}).textContent.includes("goal ratequeuedagainst a")`)
+		`(document.querySelector('table.variants[data-split="welcome"] thead') || {textContent: ""}).textContent.includes("goal ratequeueddeliveredagainst a")`)
+	// The campaign's headline: its goal rate of the runs that ended (GET
+	// /v1/report's), and what became of its messages, read once.
+	var rep struct {
+		Campaigns []struct {
+			Name     string   `json:"name"`
+			GoalRate *float64 `json:"goal_rate"`
+		} `json:"campaigns"`
+	}
+	getJSON(t, srv.URL+"/v1/report", &rep)
+	if len(rep.Campaigns) != 1 || rep.Campaigns[0].GoalRate == nil {
+		t.Fatalf("report campaigns: %+v", rep.Campaigns)
+	}
+	rate := fmt.Sprintf("%.1f%% goal rate", 100**rep.Campaigns[0].GoalRate)
+	waitPage(t, ctx, shots, "the headline gives the goal rate "+rate+" and the messages delivered",
+		fmt.Sprintf(`(() => { const h = document.querySelector('[data-headline="welcome"]'); return !!h && h.textContent.includes(%q) && !!h.querySelector('[data-sends="welcome"]') && h.textContent.includes(" delivered · ") && h.textContent.includes(" skipped"); })()`, rate))
+	waitPage(t, ctx, shots, "the variant rows have a delivered count",
+		`[...document.querySelectorAll('table.variants[data-split="welcome"] tbody tr[data-variant="a"] td')][6].textContent !== "–"`)
 	shot(t, ctx, shots, "dashboard-variants.png")
 }
 
@@ -846,6 +915,8 @@ func TestDashboardMemberSearch(t *testing.T) {
 	find("pia")
 	waitPage(t, ctx, shots, "a name in another case opens the one member who has it, u16",
 		`(() => { const c = document.querySelector("#member-view .member-card"); return !!c && c.textContent.includes("Pia") && c.textContent.includes("u16"); })()`)
+	waitPage(t, ctx, shots, "the member's card lists their history, latest first",
+		`(() => { const l = document.querySelectorAll('#member-view [data-history="u16"] ol.history li'); return l.length > 0; })()`)
 
 	rows := `document.querySelectorAll("#member-view .member-list tbody tr").length`
 	next := `document.querySelector("#member-view .member-list button.more")`
@@ -1069,4 +1140,26 @@ func TestDashboardVariantsControlAndBeforeSplit(t *testing.T) {
 	waitPage(t, ctx, shots, "the note gives Bonferroni's threshold",
 		`(document.querySelector('.variants-note') || {textContent: ""}).textContent.includes("significant below 0.025 (Bonferroni)")`)
 	shot(t, ctx, shots, "dashboard-variants-control.png")
+}
+
+// TestDashboardShowsDeadLetters: dead letters are counted in the header,
+// red, with a link that opens the outbox's Dead tab, and an error the
+// three of them share is said once above the table, with their count.
+func TestDashboardShowsDeadLetters(t *testing.T) {
+	needBrowser(t)
+	f := startOutbox(t) // three dead welcomes, all "503 Service Unavailable"
+	ctx := openBrowser(t)
+	shots := t.TempDir()
+	do(t, ctx, "open the dashboard", chromedp.Navigate(f.srv.URL+"/"))
+	waitPage(t, ctx, shots, "the page loads its data", `document.body.dataset.loaded === "true"`)
+	waitPage(t, ctx, shots, "the header says 3 dead letters, in red, and the pill is not a green running",
+		`(() => { const a = document.querySelector('#attention a[data-attention="dead"]'); return !!a && a.textContent === "3 dead letters" &&
+			a.classList.contains("bad") && !document.getElementById("health").classList.contains("ok"); })()`)
+	press(t, ctx, "follow the header's link", `#attention a[data-attention="dead"]`)
+	waitPage(t, ctx, shots, "the Dead tab is open, its three rows pointing to one line above the table with the error and its count",
+		`(() => { const s = document.querySelector("#outbox-table .error-summary .same"); const tab = document.querySelector('.tabs button[data-status="dead"]');
+			const cells = [...document.querySelectorAll("#outbox-table tbody td.same-error")];
+			return tab.classList.contains("on") && !!s && s.textContent.includes("3 ×") && s.textContent.includes("503 Service Unavailable") &&
+				cells.length === 3 && cells.every((c) => c.textContent === "as above (1)"); })()`)
+	shot(t, ctx, shots, "dashboard-dead-letters.png")
 }

@@ -26,6 +26,27 @@ func TestServesEmbeddedAssets(t *testing.T) {
 		{"/", "text/html", `placeholder="member id or name"`, 200},
 		{"/dashboard/app.js", "javascript", "sessionStorage", 200},
 		{"/dashboard/style.css", "text/css", "prefers-color-scheme: dark", 200},
+		// The page's icon, so a browser asks for no /favicon.ico.
+		{"/", "text/html", `<link rel="icon" href="dashboard/favicon.svg"`, 200},
+		{"/dashboard/favicon.svg", "image/svg+xml", "<svg", 200},
+		// What needs someone now sits in the header: alerts firing and
+		// dead letters (renderAttention), linking to their sections.
+		{"/", "text/html", `id="attention"`, 200},
+		{"/dashboard/app.js", "javascript", "function renderAttention()", 200},
+		{"/dashboard/app.js", "javascript", `href: "#outbox"`, 200},
+		// The community figures are of the clock hour under way.
+		{"/dashboard/app.js", "javascript", `kpi("Negative this hour", f.negative_1h`, 200},
+		{"/dashboard/app.js", "javascript", `"Members of capacity"`, 200},
+		// The charts over time say since when they count.
+		{"/", "text/html", `class="muted since-start"`, 200},
+		// A campaign's goal rate and deliveries at its headline, the
+		// member's history on the card, one line for a repeated error.
+		{"/dashboard/app.js", "javascript", "function campaignHeadline(name)", 200},
+		{"/dashboard/app.js", "javascript", "/history`", 200},
+		{"/dashboard/app.js", "javascript", `OUTBOX_ERROR = { skipped: "Reason"`, 200},
+		// The active shares say what they are of.
+		{"/", "text/html", `id="hr-a7-of"`, 200},
+		{"/dashboard/app.js", "javascript", `"of_30d"`, 200},
 		{"/dashboard/nope.js", "", "", 404},
 		{"/elsewhere", "", "", 404},
 	} {

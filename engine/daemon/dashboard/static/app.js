@@ -10,7 +10,7 @@ const TOKEN_KEY = "hearth.token";
 const PALETTE = ["#3d6fb4", "#d9622b", "#2f8a57", "#8a5cc2", "#b8892c", "#4aa3a8", "#c2507a", "#6b7384"];
 const COMMIT_COLORS = { p50: "#3d6fb4", p99: "#d9622b" };
 
-const state = { outboxStatus: "pending", outboxLimit: 25, outboxCounts: {}, populationAt: 0, population: null, status: null, ladder: [], moderated: false, waitingForToken: false, stepsOpen: new Set() };
+const state = { outboxStatus: "pending", outboxLimit: 25, outboxCounts: {}, populationAt: 0, population: null, status: null, ladder: [], moderated: false, waitingForToken: false, stepsOpen: new Set(), firing: [], views: {}, reportCampaigns: {}, segDays: [] };
 
 // ---- DOM helpers ----
 
@@ -127,7 +127,11 @@ function lineChart(el, series, opts) {
     root.append(svg("line", { x1: pad.l, x2: w - pad.r, y1: Y(v), y2: Y(v), class: "axis" }));
     root.append(svg("text", { x: pad.l - 6, y: Y(v) + 3, "text-anchor": "end", class: "tick", text: fmt(Math.round(v)) }));
   }
-  const tfmt = (t) => new Date(t).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" });
+  // Over more than a day and a half (a chart seeded with stored days),
+  // the ends are dates.
+  const tfmt = x1 - x0 > 36 * 3600000
+    ? (t) => new Date(t).toLocaleDateString("en-GB", { day: "numeric", month: "short" })
+    : (t) => new Date(t).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" });
   root.append(svg("text", { x: pad.l, y: hgt - 3, class: "tick", text: tfmt(x0) }));
   root.append(svg("text", { x: w - pad.r, y: hgt - 3, "text-anchor": "end", class: "tick", text: tfmt(x1) }));
   for (const s of series) {
@@ -201,6 +205,7 @@ function renderStatus(st) {
     meta += `  ·  state store recovered (${fmt(store.failures)} ${store.failures === 1 ? "failure" : "failures"} since the start)`;
   }
   replace("meta", meta);
+
   const last = st.last_reload;
   const storeDown = store && store.status !== "ok";
   const pill = $("health");
@@ -221,6 +226,7 @@ function renderStatus(st) {
     pill.textContent = "running";
   }
   renderAlerts(st);
+  renderAttention();
   const s = st.stats || {};
   $("k-accepted").textContent = fmt(s.accepted);
   $("k-duplicates").textContent = fmt(s.duplicates);
@@ -273,7 +279,44 @@ function renderAlerts(st) {
       (held.files || []).map((f) => h("div", { class: "detail", "data-file": f.file },
         h("code", { text: f.file }), ` would remove ${(f.blocks || []).join(", ")}`))));
   }
+  // Alerts firing, with what they are for, from GET /v1/communities
+  // (renderCommunities keeps them in state.firing).
+  for (const a of state.firing) {
+    out.push(h("div", { class: "alert " + (a.severity === "critical" ? "bad" : "warn"), "data-alert": "firing", "data-name": a.name },
+      h("strong", { text: `Alert ${a.name} is firing` }),
+      h("span", { text: `(${a.severity}) in ${a.community}` + (a.since ? `, fired ${fmtTime(a.since)}` : "") + "." }),
+      a.description ? h("div", { class: "detail", text: a.description }) : null));
+  }
   replace("alerts", out);
+}
+
+// renderAttention puts in the header what needs someone now besides the
+// daemon's own health: alerts firing (red when one is critical) and
+// dead letters, each a link to its section; hidden while there is none.
+function renderAttention() {
+  const el = $("attention");
+  const dead = (state.status && state.status.outbox && state.status.outbox.dead) || 0;
+  const firing = state.firing;
+  const parts = [];
+  if (firing.length) {
+    const critical = firing.some((a) => a.severity === "critical");
+    const link = h("a", { href: "#moderation", class: "pill " + (critical ? "bad" : "warn"), "data-attention": "alerts",
+      title: firing.map((a) => `${a.name} (${a.severity})${a.description ? ": " + a.description : ""}`).join("\n"),
+      text: `${fmt(firing.length)} ${firing.length === 1 ? "alert" : "alerts"} firing` });
+    parts.push(link);
+  }
+  if (dead > 0) {
+    const link = h("a", { href: "#outbox", class: "pill bad", "data-attention": "dead",
+      title: "actions the outbox gave up on: open the Dead tab to see why, POST /v1/outbox/retry?status=dead to try again",
+      text: `${fmt(dead)} ${dead === 1 ? "dead letter" : "dead letters"}` });
+    link.addEventListener("click", () => showOutboxTab("dead"));
+    parts.push(link);
+  }
+  el.hidden = !parts.length;
+  el.replaceChildren(...parts.flatMap((p, i) => (i ? [h("span", { class: "muted", text: "·" }), p] : [p])));
+  // "running" in green beside them would read as all clear.
+  const pill = $("health");
+  if (parts.length && pill.classList.contains("ok")) pill.className = "pill";
 }
 
 function renderReloads(reloads) {
@@ -342,6 +385,13 @@ function variantTable(name, variants, before) {
   const comparisons = variants.length - 1;
   const alpha = 0.05 / Math.max(1, comparisons);
   const rate = (v) => v.entered ? (100 * v.goal / v.entered).toFixed(1) + "%" : "–";
+  // Delivered is counted from the outbox, in the campaign's view
+  // (GET /v1/campaigns/NAME) read when the page opened: "–" until then.
+  const viewed = state.views[name];
+  const delivered = (variant) => {
+    const v = viewed && (viewed.view.variants || []).find((x) => x.name === variant);
+    return v ? fmt(v.delivered || 0) : "–";
+  };
   let small = false;
   const rows = variants.map((v) => {
     let against = "–";
@@ -357,19 +407,20 @@ function variantTable(name, variants, before) {
           + `, p = ${(v.p ?? 1).toFixed(3)} (${verdict})`
         : "no runs to compare";
     }
-    return h("tr", { "data-variant": v.name }, [v.name, fmt(v.entered), fmt(v.active), fmt(v.goal), rate(v), fmt(v.sends || 0), against].map((t) => h("td", { text: t })));
+    return h("tr", { "data-variant": v.name }, [v.name, fmt(v.entered), fmt(v.active), fmt(v.goal), rate(v), fmt(v.sends || 0), delivered(v.name), against].map((t) => h("td", { text: t })));
   });
   if (before && before.entered) {
-    rows.push(h("tr", { "data-variant": "", class: "muted" }, ["(before split)", fmt(before.entered), fmt(before.active), fmt(before.goal), rate(before), fmt(before.sends || 0), "–"].map((t) => h("td", { text: t }))));
+    const b = viewed && viewed.view.before_split;
+    rows.push(h("tr", { "data-variant": "", class: "muted" }, ["(before split)", fmt(before.entered), fmt(before.active), fmt(before.goal), rate(before), fmt(before.sends || 0), b ? fmt(b.delivered || 0) : "–", "–"].map((t) => h("td", { text: t }))));
   }
   const running = variants.reduce((n, v) => n + (v.active || 0), 0);
-  let note = `goal rate: of every run each row entered, ${fmt(running)} still running counted as not converted yet; queued: the messages its runs queued (what its goals cost); against ${control.name}: the difference in points, relative to ${control.name}'s rate in parentheses, its 95% confidence interval (Newcombe) and p-value`;
+  let note = `goal rate: of every run each row entered, ${fmt(running)} still running counted as not converted yet; queued: the messages its runs queued (what its goals cost); delivered: of those, the ones the outbox delivered` + (viewed ? ` (counted ${viewed.at})` : " (counted when the page opens)") + `; against ${control.name}: the difference in points, relative to ${control.name}'s rate in parentheses, its 95% confidence interval (Newcombe) and p-value`;
   if (small) note += `; small sample: fewer than 30 runs or 5 expected goals or non-goals on a side, too few to trust the p-value`;
   if (before && before.entered) note += "; (before split): runs the split gave no variant";
   if (comparisons > 1) note += `; ${variants.length} variants: p-values not corrected for multiple comparisons, significant below ${+alpha.toFixed(4)} (Bonferroni)`;
   return h("div", { class: "variants-box" },
     h("table", { class: "variants", "data-split": name },
-      h("thead", {}, h("tr", {}, ["variant", "entered", "running", "goal", "goal rate", "queued", "against " + control.name].map((t) => h("th", { text: t })))),
+      h("thead", {}, h("tr", {}, ["variant", "entered", "running", "goal", "goal rate", "queued", "delivered", "against " + control.name].map((t) => h("th", { text: t })))),
       h("tbody", {}, rows)),
     h("p", { class: "muted variants-note", text: note }));
 }
@@ -433,7 +484,10 @@ function stepsDetails(name) {
   const load = () => {
     loaded = true;
     api(`v1/campaigns/${encodeURIComponent(name)}`)
-      .then((view) => body.replaceChildren(...[stepsTable(name, view)].flat()))
+      .then((view) => {
+        keepView(name, view);
+        body.replaceChildren(...[stepsTable(name, view)].flat());
+      })
       .catch((e) => {
         if (e instanceof AuthNeeded) return askToken();
         body.replaceChildren(h("p", { class: "error", text: e.message }));
@@ -457,6 +511,61 @@ function stepsDetails(name) {
   return det;
 }
 
+// keepView keeps a campaign's view (GET /v1/campaigns/NAME) for its
+// headline and variants, and redraws the headline.
+function keepView(name, view) {
+  state.views[name] = { view, at: new Date().toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" }) };
+  const el = document.querySelector(`[data-headline="${CSS.escape(name)}"]`);
+  if (el) el.replaceWith(campaignHeadline(name));
+  const p = state.population || {};
+  const box = document.querySelector(`[data-campaign="${CSS.escape(name)}"] .variants-box`);
+  const split = (p.splits || {})[name];
+  if (box && split && split.length) box.replaceWith(variantTable(name, split, (p.before_split || {})[name]));
+}
+
+// loadViews reads every campaign's view once, when the page opens: it
+// scans every member, so it is not polled (a campaign's steps, opened,
+// read it again with the population, once a minute).
+async function loadViews(names) {
+  for (const name of names) {
+    try {
+      keepView(name, await api(`v1/campaigns/${encodeURIComponent(name)}`));
+    } catch (e) {
+      if (e instanceof AuthNeeded) return askToken();
+      // The steps, opened, say what failed; the headline goes without.
+    }
+  }
+}
+
+// campaignHeadline is the line under a campaign's name: its goal rate of
+// the runs that ended (GET /v1/report's goal_rate, as hearth campaign
+// show), and what became of its messages (from its view): delivered,
+// pending, skipped (expired among them) and dead.
+function campaignHeadline(name) {
+  const parts = [];
+  const rep = state.reportCampaigns[name];
+  if (rep && rep.no_goal) parts.push(h("span", { class: "muted", text: "no goal" }));
+  else if (rep && rep.goal_rate != null) {
+    parts.push(h("span", { class: "goal-rate", title: "runs that reached the goal, of those that ended (running ones may still reach it), as hearth campaign show and hearth report count them" },
+      h("strong", { text: (100 * rep.goal_rate).toFixed(1) + "%" }), ` goal rate (${fmt(rep.goal)} of ${fmt(rep.ended)} ended runs)`));
+  } else if (rep) parts.push(h("span", { class: "muted", text: "goal rate: no run has ended yet" }));
+  const viewed = state.views[name];
+  if (viewed) {
+    const v = viewed.view, t = v.total || {};
+    const steps = v.steps || [];
+    let skipped = t.skipped_at_delivery || 0, expired = 0;
+    if (steps.length) {
+      skipped = steps.reduce((n, st) => n + (st.skipped || 0), 0);
+      expired = steps.reduce((n, st) => n + ((st.skipped_by || {}).expired || 0), 0);
+    }
+    parts.push(h("span", { class: "sends", "data-sends": name, title: "queued: messages its runs put in the outbox; delivered, pending and dead: what the outbox did with those it still keeps; skipped: sends not made, at the step or at delivery" },
+      `${fmt(t.sends || 0)} queued: `, h("strong", { text: fmt(t.delivered || 0) }), " delivered · ",
+      `${fmt(t.pending || 0)} pending · ${fmt(skipped)} skipped` + (expired ? ` (${fmt(expired)} expired)` : "") +
+      ` · ${fmt(t.dead || 0)} dead`, h("span", { class: "muted", text: ` · counted ${viewed.at}` })));
+  }
+  return h("div", { class: "campaign-headline", "data-headline": name }, parts.flatMap((p, i) => (i ? [h("span", { class: "muted", text: "  ·  " }), p] : [p])));
+}
+
 function renderCampaigns(campaigns, splits, held, keysKept, beforeSplit) {
   const names = Object.keys(campaigns).sort();
   if (!names.length) {
@@ -472,6 +581,7 @@ function renderCampaigns(campaigns, splits, held, keysKept, beforeSplit) {
     return h("div", { class: "campaign", "data-campaign": name },
       h("div", { class: "campaign-head" }, h("h3", { text: name }),
         paused.includes(name) ? h("span", { class: "pill bad", title: "paused = true: nobody enters, members wait at their step, its messages wait in the outbox", text: "paused" }) : null),
+      campaignHeadline(name),
       h("div", { class: "funnel" }, STAGES.map((s) => {
         const fill = h("div", { class: "fill" });
         fill.style.height = (100 * counts[s]) / max + "%";
@@ -486,8 +596,23 @@ function renderCampaigns(campaigns, splits, held, keysKept, beforeSplit) {
   }));
 }
 
+// sinceLabel says what the charts over time cover: the daemon's own
+// samples, kept in memory (a bounded number) since it started, so that
+// they do not read as the community's whole history.
+function sinceLabel(samples) {
+  const hm = (d) => d.toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" }) +
+    (Date.now() - d > 86400000 ? " on " + d.toLocaleDateString("en-GB", { dateStyle: "medium" }) : "");
+  const started = state.status && state.status.started_at ? new Date(state.status.started_at) : null;
+  const first = samples.length ? new Date(samples[0].at) : null;
+  let text = "";
+  if (first && started && !isNaN(started) && first - started > 5 * 60000) text = "from " + hm(first) + ", the oldest sample the daemon keeps";
+  else if (started && !isNaN(started)) text = "since the daemon started " + hm(started);
+  for (const el of document.querySelectorAll(".since-start")) el.textContent = text;
+}
+
 function renderSeries(ts) {
   const samples = ts.samples || [];
+  sinceLabel(samples);
   const rate = [];
   for (let i = 1; i < samples.length; i++) {
     const a = samples[i - 1], b = samples[i];
@@ -529,6 +654,14 @@ function renderSeries(ts) {
   const pop = state.population;
   const popAt = state.populationAt;
   const counted = withPop.map((s) => [+new Date(s.at), s.segments]);
+  // Before the daemon's samples, the sizes the store kept at the end of
+  // each of the last 30 days (GET /v1/report?by=day, read once), so a
+  // restart does not wipe the history from the chart.
+  const firstAt = counted.length ? counted[0][0] : Date.now();
+  const seeded = state.segDays.filter(([at]) => at < firstAt);
+  counted.unshift(...seeded);
+  const seg = $("seg-since");
+  if (seeded.length) seg.textContent = `daily from ${new Date(seeded[0][0]).toLocaleDateString("en-GB", { dateStyle: "medium" })} (stored), then ${seg.textContent.replace(/^since/, "by the minute since")}`;
   if (pop && (!counted.length || popAt > counted[counted.length - 1][0])) counted.push([popAt, pop.segments]);
   const names = [...new Set(counted.flatMap(([, segs]) => Object.keys(segs)))].sort();
   const series = names.map((n, i) => ({
@@ -582,10 +715,20 @@ function dayChart(el, days, label) {
 const pct = (f) => (100 * f).toFixed(1) + "%";
 
 function renderReport(r) {
+  state.reportCampaigns = Object.fromEntries((r.campaigns || []).map((c) => [c.name, c]));
+  for (const el of document.querySelectorAll("[data-headline]")) el.replaceWith(campaignHeadline(el.dataset.headline));
   $("hr-asof").textContent = "as of " + r.as_of;
   $("hr-a1").textContent = pct(r.active.ratio_1d);
   $("hr-a7").textContent = pct(r.active.ratio_7d);
   $("hr-a30").textContent = pct(r.active.ratio_30d);
+  // The shares are of the members here at some time in the window, those
+  // who left during it included, so they differ from the Members count:
+  // the figures they are of say so.
+  for (const [id, d, of] of [["hr-a1-of", "d1", "of_1d"], ["hr-a7-of", "d7", "of_7d"], ["hr-a30-of", "d30", "of_30d"]]) {
+    const el = $(id);
+    el.textContent = r.active[of] != null ? `${fmt(r.active[d])} of ${fmt(r.active[of])}` : "";
+    el.title = "members active, of the members here at some time in the window (those who left during it included)";
+  }
   const nps = (r.surveys || []).find((s) => s.nps);
   $("hr-nps").textContent = nps && nps.responses ? (nps.nps.score > 0 ? "+" : "") + nps.nps.score.toFixed(1) : "–";
   $("hr-k").textContent = r.referrals.k_factor.toFixed(2);
@@ -619,6 +762,14 @@ function renderReport(r) {
   replace("hr-points", h("div", { class: "bars" }, barRow("granted", "", p.granted, pmax), barRow("spent", "", p.spent, pmax),
     barRow("expired", "", p.expired, pmax), barRow("outstanding", "", p.outstanding, pmax)));
 
+  // Each badge's holders now, and its awards over 30 days beside the
+  // name (the report's badges, as hearth report prints them).
+  const badges = r.badges || [];
+  const bmax = Math.max(0, ...badges.map((b) => b.holders));
+  replace("hr-badges", badges.length
+    ? h("div", { class: "bars" }, badges.map((b) => barRow(b.title || b.name, `${fmt(b.awarded_30d || 0)} awarded in 30 days`, b.holders, bmax)))
+    : h("p", { class: "muted", text: "no badges configured" }));
+
   const surveys = r.surveys || [];
   replace("hr-surveys", surveys.length ? surveys.map((s) => {
     const title = h("div", { class: "muted", text: `${s.survey}.${s.question} · ${fmt(s.responses)} answers` });
@@ -639,17 +790,26 @@ function renderReport(r) {
 // ones first, in red. Communities with neither keep no figures.
 function renderCommunities(body) {
   state.moderated = (body.communities || []).some((c) => c.moderation_rules > 0);
+  state.firing = (body.communities || []).flatMap((c) => Object.entries(c.alerts || {}).filter(([, a]) => a.holding)
+    .map(([name, a]) => ({ name, community: (c.figures || {}).name, severity: a.severity || "warning", description: a.description || "", since: a.last_fired })))
+    .sort((a, b) => (a.severity === "critical" ? 0 : 1) - (b.severity === "critical" ? 0 : 1) || a.name.localeCompare(b.name));
+  renderAttention();
+  if (state.status) renderAlerts(state.status);
   const list = (body.communities || []).filter((c) => c.moderation_rules > 0 || Object.keys(c.alerts || {}).length);
   $("moderation").hidden = !list.length;
   replace("community-list", list.map((c) => {
     const f = c.figures || {};
-    const kpi = (label, n, warn) => h("div", { class: "kpi" + (warn && n > 0 ? " warn" : ""), "data-figure": label },
+    const kpi = (label, n, warn, title) => h("div", { class: "kpi" + (warn && n > 0 ? " warn" : ""), "data-figure": label, title },
       h("span", { class: "label", text: label }), h("span", { class: "value", text: fmt(n) }));
+    // The figures are kept in clock hours: _1h is the hour under way
+    // (since HH:00), _24h it and the 23 before, so the labels say so.
+    const hour = "since " + new Date().toLocaleTimeString("en-GB", { hour: "2-digit" }) + ":00, the clock hour under way (community." ;
+    const day = "this clock hour and the 23 before (community.";
     const alerts = Object.entries(c.alerts || {}).sort((a, b) => (b[1].holding - a[1].holding) || a[0].localeCompare(b[0]));
     const table = alerts.length ? h("div", { class: "scroll" }, h("table", { class: "alerts" },
       h("thead", {}, h("tr", {}, ["Alert", "Severity", "Now", "Fired", "Suppressed", "Last fired"].map((t) => h("th", { text: t, class: t === "Fired" || t === "Suppressed" ? "num" : null })))),
       h("tbody", {}, alerts.map(([name, a]) => h("tr", { class: a.holding ? "firing" : "", "data-alert": name },
-        h("td", { title: a.description || "" }, h("code", { text: name })),
+        h("td", {}, h("code", { text: name }), a.description ? h("div", { class: "muted description", text: a.description }) : null),
         h("td", { text: a.severity || "warning" }),
         h("td", { class: "state", text: a.holding ? "firing" : "quiet" }),
         h("td", { class: "num", text: fmt(a.fired || 0) }),
@@ -658,9 +818,15 @@ function renderCommunities(body) {
       : h("p", { class: "muted", text: "no alerts configured" });
     return h("div", { class: "community", "data-community": f.name },
       h("h3", { text: f.title || f.name }),
-      h("div", { class: "kpis" }, kpi("Messages 1h", f.messages_1h), kpi("Messages 24h", f.messages_24h),
-        kpi("Caught 1h", f.flagged_1h, true), kpi("Caught 24h", f.flagged_24h, true),
-        kpi("Negative 24h", f.negative_24h, true), kpi("Reports 24h", f.reports_24h, true)),
+      h("div", { class: "kpis" },
+        f.capacity > 0 ? h("div", { class: "kpi" + (f.members >= f.capacity ? " warn" : ""), "data-figure": "Members of capacity", title: "community.members of community.capacity" },
+          h("span", { class: "label", text: "Members of capacity" }),
+          h("span", { class: "value", text: `${fmt(f.members)} / ${fmt(f.capacity)}` }),
+          h("span", { class: "sub muted", text: Math.round(100 * (f.capacity_used || 0)) + "% full" })) : null,
+        kpi("Messages this hour", f.messages_1h, false, hour + "messages_1h)"), kpi("Messages 24h", f.messages_24h, false, day + "messages_24h)"),
+        kpi("Caught this hour", f.flagged_1h, true, hour + "flagged_1h)"), kpi("Caught 24h", f.flagged_24h, true, day + "flagged_24h)"),
+        kpi("Negative this hour", f.negative_1h, true, hour + "negative_1h)"), kpi("Negative 24h", f.negative_24h, true, day + "negative_24h)"),
+        kpi("Reports 24h", f.reports_24h, true, day + "reports_24h)")),
       table);
   }));
 }
@@ -681,18 +847,33 @@ function outboxURL(limit, after) {
 // when it was last due.
 const OUTBOX_WHEN = { pending: "Next try", sent: "Sent", dead: "Gave up", skipped: "Skipped" };
 
+// outboxFor is whom an action is for, when that is not its member: a
+// campaign's step, or a target other than the member (a role.add's
+// target is the member again, which the Member column shows).
+function outboxFor(e) {
+  if (e.campaign) return `${e.campaign} · ${e.step || ""}`;
+  if (!e.target || e.target === e.member) return "";
+  return e.target;
+}
+
+// OUTBOX_ERROR heads the last column: a skipped action's is why it was
+// skipped, not an error.
+const OUTBOX_ERROR = { skipped: "Reason", sent: "Note" };
+
 function outboxRow(e) {
   const when = e.status === "pending"
     ? h("td", { class: "when", text: fmtTime(e.next_at), title: `queued ${fmtTime(e.queued_at)}` })
     : h("td", { class: "when", text: fmtTime(e.finished_at), title: `due ${fmtTime(e.next_at)}` });
   return h("tr", { class: e.status },
     h("td", {}, h("code", { text: e.kind || e.key || "" })),
-    h("td", { text: e.campaign ? `${e.campaign} · ${e.step || ""}` : e.target || "" }),
+    h("td", { text: outboxFor(e) }),
     h("td", { text: e.member || "" }),
     h("td", { text: e.status }),
     h("td", { class: "num", text: fmt(e.attempts) }),
     when,
-    h("td", { text: e.last_error || "" }));
+    // renderOutbox's summary turns an error many rows share into a
+    // pointer to the line above the table that gives it once.
+    h("td", { class: "error-text", text: e.last_error || "" }));
 }
 
 // renderOutbox draws the actions due first, with a button for the next
@@ -703,16 +884,34 @@ function renderOutbox(body) {
     replace("outbox-table", h("p", { class: "muted", text: `no ${state.outboxStatus} actions` }));
     return;
   }
-  const head = h("tr", {}, ["Action", "For", "Member", "Status", "Attempts", OUTBOX_WHEN[state.outboxStatus] || "When", "Last error"].map((t) => h("th", { text: t })));
+  const head = h("tr", {}, ["Action", "For", "Member", "Status", "Attempts", OUTBOX_WHEN[state.outboxStatus] || "When", OUTBOX_ERROR[state.outboxStatus] || "Last error"].map((t) => h("th", { text: t })));
   const rows = h("tbody", {});
+  // The same error on many actions (a channel down, a bad token) is
+  // said once, with how many rows have it, above the table.
+  const errors = new Map();
+  const summary = h("div", { class: "error-summary" });
+  const summarize = () => {
+    const common = [...errors].filter(([, n]) => n > 1).sort((a, b) => b[1] - a[1]);
+    summary.replaceChildren(...common.map(([err, n], i) => h("div", { class: "same", "data-error": String(i + 1) },
+      h("span", { class: "n", text: `${fmt(n)} ×` }), h("span", { class: "muted", text: ` (${i + 1}) ` }), h("code", { text: err }))));
+    for (const td of rows.querySelectorAll("td.error-text, td.same-error")) {
+      const err = td.title || td.textContent;
+      const i = common.findIndex(([e]) => e === err);
+      td.className = i >= 0 ? "muted same-error" : "error-text";
+      td.title = i >= 0 ? err : "";
+      td.textContent = i >= 0 ? `as above (${i + 1})` : err;
+    }
+  };
   const count = h("span", { class: "muted count" });
   const more = h("button", { type: "button", class: "more", text: `Next ${OUTBOX_PAGE}` });
   let shown = 0;
   const add = (page) => {
     for (const e of page.entries || []) {
       rows.append(outboxRow(e));
+      if (e.last_error) errors.set(e.last_error, (errors.get(e.last_error) || 0) + 1);
       shown++;
     }
+    summarize();
     const total = state.outboxCounts[state.outboxStatus];
     count.textContent = page.more
       ? `the ${fmt(shown)} due first` + (total > shown ? ` of ${fmt(total)}` : ", more follow")
@@ -734,18 +933,19 @@ function renderOutbox(body) {
     }
   });
   add(body);
-  replace("outbox-table", h("div", { class: "scroll" }, h("table", {}, h("thead", {}, head), rows)),
+  replace("outbox-table", summary, h("div", { class: "scroll" }, h("table", {}, h("thead", {}, head), rows)),
     h("div", { class: "row note" }, count, more));
 }
 
-for (const b of document.querySelectorAll(".tabs button")) {
-  b.addEventListener("click", () => {
-    state.outboxStatus = b.dataset.status;
-    state.outboxLimit = OUTBOX_PAGE;
-    for (const o of document.querySelectorAll(".tabs button")) o.classList.toggle("on", o === b);
-    api(outboxURL(state.outboxLimit)).then(renderOutbox).catch(showError);
-  });
+// showOutboxTab lists the outbox's actions of a status, as its tab does.
+function showOutboxTab(status) {
+  state.outboxStatus = status;
+  state.outboxLimit = OUTBOX_PAGE;
+  for (const o of document.querySelectorAll(".tabs button")) o.classList.toggle("on", o.dataset.status === status);
+  api(outboxURL(state.outboxLimit)).then(renderOutbox).catch(showError);
 }
+
+for (const b of document.querySelectorAll(".tabs button")) b.addEventListener("click", () => showOutboxTab(b.dataset.status));
 
 // ---- member lookup and "why" ----
 
@@ -790,8 +990,43 @@ async function lookup(id) {
   const out = h("div", { id: "why-out" });
   const form = h("form", { class: "row" }, h("span", { class: "muted", text: "Why, for" }), select, h("button", { type: "submit", text: "Explain" }));
   form.addEventListener("submit", (ev) => { ev.preventDefault(); why(m.id, select.value, out); });
-  replace("member-view", h("div", { class: "member-card" }, facts, h("div", { class: "why" }, form, out)));
+  const hist = h("div", { class: "member-history", "data-history": m.id }, h("h3", { text: "History" }), h("p", { class: "muted", text: "reading…" }));
+  replace("member-view", h("div", { class: "member-card" }, facts, h("div", { class: "why" }, form, out)), hist);
   if (select.value) why(m.id, select.value, out);
+  history(m.id, hist);
+}
+
+// HISTORY_SHOWN is how many of a member's latest outcomes the card lists.
+const HISTORY_SHOWN = 15;
+
+// history lists what happened to the member, latest first (GET
+// /v1/members/ID/history, as hearth member history prints it): points,
+// badges, tier and segment moves, campaign steps, actions, moderation.
+async function history(id, el) {
+  let body;
+  try {
+    body = await api(`v1/members/${encodeURIComponent(id)}/history`);
+  } catch (e) {
+    if (e instanceof AuthNeeded) return askToken();
+    el.replaceChildren(el.firstChild, h("p", { class: "muted", text: e.message }));
+    return;
+  }
+  const all = (body.history || []).slice().sort((a, b) => new Date(b.at) - new Date(a.at));
+  const line = (o) => {
+    let what = o.kind + " " + (o.change ? o.change + " " : "") + o.name;
+    if (o.points) what += ` (${o.points > 0 ? "+" : ""}${fmt(o.points)} points)`;
+    if (o.from && o.to) what += ` ${o.from} → ${o.to}`;
+    else if (o.to) what += " to " + o.to;
+    else if (o.from) what += " from " + o.from;
+    return h("li", { "data-kind": o.kind },
+      h("span", { class: "muted", text: fmtTime(o.at) + "  " }), what,
+      o.rule ? h("span", { class: "muted", text: "  by " + o.rule }) : null,
+      o.detail ? h("span", { class: "muted", text: ": " + o.detail }) : null);
+  };
+  el.replaceChildren(...[el.firstChild, all.length
+    ? h("ol", { class: "history" }, all.slice(0, HISTORY_SHOWN).map(line))
+    : h("p", { class: "muted", text: "nothing recorded" }),
+  all.length > HISTORY_SHOWN ? h("p", { class: "muted", text: `the latest ${HISTORY_SHOWN} of ${fmt(all.length)}; hearth member history ${id} lists them all` }) : null].filter(Boolean));
 }
 
 // moderationFacts are the member's live strikes, a mute or ban in force
@@ -857,21 +1092,30 @@ async function memberExample() {
   }
 }
 
+// looksLikeID tells ids (u07, 1234, discord:981, ann@example.org)
+// from names (Ann, Ann Lee).
+const looksLikeID = (text) => !/\s/.test(text) && /[\d:_@.\-]/.test(text);
+
 // find opens the member whose id is text, or else lists the members
 // whose id or name holds it, as an admin's user search does: people are
 // looked up by name more often than by id.
 async function find(text) {
   replace("member-view", h("p", { class: "muted", text: "looking up…" }));
   let page;
-  try {
-    // An id is found at once; a search reads every member.
-    await api("v1/members/" + encodeURIComponent(text));
-    return lookup(text);
-  } catch (e) {
-    if (e instanceof AuthNeeded) return askToken();
-    if (e.status !== 404) {
-      replace("member-view", h("p", { class: "error", text: e.message }));
-      return;
+  // An id is found at once; a search reads every member. What looks
+  // like a name (no digit, no id punctuation, or a space) goes to the
+  // search, which matches ids too, so it asks for no id that is not
+  // one (a 404 in the console for each name looked up).
+  if (looksLikeID(text)) {
+    try {
+      await api("v1/members/" + encodeURIComponent(text));
+      return lookup(text);
+    } catch (e) {
+      if (e instanceof AuthNeeded) return askToken();
+      if (e.status !== 404) {
+        replace("member-view", h("p", { class: "error", text: e.message }));
+        return;
+      }
     }
   }
   try {
@@ -883,6 +1127,8 @@ async function find(text) {
   }
   const hits = page.members || [];
   if (hits.length === 1 && !page.more) return lookup(hits[0].id);
+  const exact = hits.find((m) => m.id === text);
+  if (exact) return lookup(exact.id);
   if (!hits.length) {
     replace("member-view", h("p", { class: "error", text: `no member's id or name holds "${text}"` }));
     return;
@@ -958,6 +1204,21 @@ function memberList(title, query, page) {
     more));
 }
 
+// loadSegmentDays reads the segment sizes the store kept day by day
+// (the report's series), once when the page opens, for the segment
+// chart; a store without them leaves the chart to the daemon's samples.
+async function loadSegmentDays() {
+  try {
+    const r = await api("v1/report?by=day&periods=30");
+    state.segDays = ((r.series && r.series.periods) || []).filter((p) => p.segments)
+      .map((p) => [Date.parse(p.end + "T23:59:59Z"), Object.fromEntries(p.segments.map((c) => [c.name, c.count]))])
+      .filter(([at]) => !isNaN(at) && at < Date.now());
+  } catch (e) {
+    if (e instanceof AuthNeeded) throw e;
+    state.segDays = [];
+  }
+}
+
 // ---- refresh loop ----
 
 function showError(e, storeDown) {
@@ -999,8 +1260,14 @@ async function refresh(force) {
       }),
     ];
     if (force) {
-      jobs.push(api("v1/population").then((p) => { state.populationAt = Date.now(); renderPopulation(p); }));
+      jobs.push(api("v1/population").then((p) => {
+        state.populationAt = Date.now();
+        renderPopulation(p);
+        // Not awaited: the page draws without the campaigns' views.
+        loadViews(Object.keys(p.campaigns || {}).sort());
+      }));
       jobs.push(memberExample());
+      jobs.push(loadSegmentDays());
     }
     await Promise.all(jobs);
     $("footer").textContent = "updated " + new Date().toLocaleTimeString("en-GB") + " · refreshes every " + REFRESH_MS / 1000 + " s";
