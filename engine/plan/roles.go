@@ -49,7 +49,11 @@ func roleHolders(cfg *config.Config) map[string]func(*state.Member) bool {
 	for _, t := range cfg.Tiers {
 		if t.Role != nil {
 			name := t.Name
-			add(t.Role.Addr(), func(m *state.Member) bool { return m.Tier.Name == name })
+			add(t.Role.Addr(), func(m *state.Member) bool {
+				// A member stored on a tier's old name, before the daemon
+				// wrote the name a moved block gave it, is on it too.
+				return m.Tier.Name == name || len(cfg.TierMoves) > 0 && cfg.TierNamed(m.Tier.Name) == t
+			})
 		}
 	}
 	for _, s := range cfg.Segments {
