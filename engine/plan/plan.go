@@ -369,11 +369,19 @@ func makePlan(ctx context.Context, cfg *config.Config, st Store, conns Conns, op
 	held := 0
 	if opts.Members != nil {
 		var roles []Change
-		roles, held, err = roleSync(ctx, cfg, opts.Members, st, byAddr, conns)
+		var queued int
+		roles, held, queued, err = roleSync(ctx, cfg, opts.Members, st, byAddr, conns)
 		if err != nil {
 			return nil, err
 		}
 		p.Changes = append(p.Changes, roles...)
+		if queued > 0 {
+			what := "1 member role assignment is left out of the plan: the daemon's outbox has it"
+			if queued > 1 {
+				what = fmt.Sprintf("%d member role assignments are left out of the plan: the daemon's outbox has them", queued)
+			}
+			p.Warnings = append(p.Warnings, what+" queued already (the members moved, and hearth run gives or takes the roles as it delivers them; hearth outbox list -status pending lists them).")
+		}
 	}
 	if len(opts.Targets) > 0 {
 		p.Changes = slices.DeleteFunc(p.Changes, func(c Change) bool { return !targeted(c.Address, opts.Targets) })
