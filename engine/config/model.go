@@ -51,13 +51,14 @@ type Config struct {
 	EventTypes     map[string]rules.EventType // standard and declared
 	Events         []*EventDecl               // declared in files
 	Moved          []*Moved
+	Imports        []*Import
+	Alerts         []*Alert
+	Sentiment      *Sentiment // nil: the built-in lists only
+
 	// TierMoves are the tiers renamed by moved blocks (moved { from =
 	// tier.OLD  to = tier.NEW }), old name to new: the members stored on
 	// the old name stay on the tier. A new name may itself be moved on.
 	TierMoves map[string]string
-	Imports        []*Import
-	Alerts         []*Alert
-	Sentiment      *Sentiment // nil: the built-in lists only
 
 	Graph *Graph
 	// Rules are every compiled rule, in a stable order; Rule.ID indexes it.

@@ -2068,12 +2068,18 @@ func (r *Runtime) decideTier(w *work, m *state.Member, at time.Time, count bool)
 	}
 	// demote_after counts from the first evaluation keep fails at, grace
 	// period or not: the two overlap, and the member is demoted once
-	// both are over.
+	// both are over. An imported tier's hold is the exception: keep is
+	// not judged during it, since it reads activity hearth never saw.
+	inGrace := at.Sub(m.Tier.Since) < graceOf(cur, m)
+	if inGrace && tierImported(m) {
+		d.keep = keepGrace
+		return d
+	}
 	if cur.DemoteAfter > 0 && st.FailingSince.IsZero() {
 		st.FailingSince = at
 	}
 	switch {
-	case at.Sub(m.Tier.Since) < graceOf(cur, m):
+	case inGrace:
 		d.keep = keepGrace
 		return d
 	case cur.DemoteAfter > 0 && at.Sub(st.FailingSince) < cur.DemoteAfter:

@@ -186,7 +186,7 @@ moved {
 	s := newLadderStore(t)
 	t0 := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
 	s.points(before, "ann", 60, t0)
-	s.points(before, "bob", 60, t0.Add(8*24*time.Hour)) // qualifying for regular
+	s.points(before, "bob", 60, t0.Add(8*24*time.Hour))  // qualifying for regular
 	s.points(before, "ann", -30, t0.Add(9*24*time.Hour)) // 30: keep holds
 	ann := s.member("ann")
 	if ann.Tier.Name != "regular" {
@@ -262,4 +262,3 @@ tier "partner" {
 		t.Errorf("after the lock: %+v; want placed on fan (%q)", dee.Tier, state.TierUnlocked)
 	}
 }
-

@@ -216,6 +216,8 @@ func tierText(tiers []*config.Tier, t *config.Tier, m *state.Member, d tierDecis
 				v.Text = fmt.Sprintf("held by grace until %s: keep fails, but the grace period (%s) after the promotion of %s runs; ", stamp(v.Until), durations.FormatDays(t.Grace), stamp(v.Since))
 			}
 			switch end := d.state.FailingSince.Add(t.DemoteAfter); {
+			case t.DemoteAfter > 0 && tierImported(m):
+				v.Text += fmt.Sprintf("then keep must go on failing for demote_after (%s) before a demotion", durations.FormatDays(t.DemoteAfter))
 			case t.DemoteAfter == 0:
 				v.Text += "demoted at the first evaluation from then unless keep holds again"
 			case end.After(v.Until):
