@@ -376,11 +376,11 @@ func makePlan(ctx context.Context, cfg *config.Config, st Store, conns Conns, op
 		}
 		p.Changes = append(p.Changes, roles...)
 		if queued > 0 {
-			what := "1 member role assignment is left out of the plan: the daemon's outbox has it"
+			what, them := "1 member role assignment below (queued in the outbox already) is", "it"
 			if queued > 1 {
-				what = fmt.Sprintf("%d member role assignments are left out of the plan: the daemon's outbox has them", queued)
+				what, them = fmt.Sprintf("%d member role assignments below (queued in the outbox already) are", queued), "them"
 			}
-			p.Warnings = append(p.Warnings, what+" queued already (the members moved, and hearth run gives or takes the roles as it delivers them; hearth outbox list -status pending lists them).")
+			p.Warnings = append(p.Warnings, fmt.Sprintf("%s queued in the daemon's outbox as the members moved, not delivered yet: hearth run makes %s as it catches up. Apply makes %s now all the same, and the outbox then finds %s made; hearth outbox list -status pending lists %s.", what, them, them, them, them))
 		}
 	}
 	if len(opts.Targets) > 0 {

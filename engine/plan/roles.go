@@ -33,6 +33,9 @@ const (
 	reasonRoleRemoved   = "was removed outside hearth"
 	reasonRoleForgotten = "already removed outside hearth; only forgotten"
 	reasonRoleLeft      = "the member left the community; only forgotten"
+	// reasonRoleQueued is an assignment the daemon's outbox has queued
+	// already, not delivered yet.
+	reasonRoleQueued = "queued in the outbox already"
 )
 
 // roleHolders says, per role address, which tiers and segments give the
@@ -180,9 +183,10 @@ func readRoleLive(ctx context.Context, grants RoleGrants, conns Conns, caddr str
 // removal guard.
 //
 // An assignment the daemon's outbox has queued already (a role.add or
-// role.remove still pending, as while it catches up) is left out, so
-// apply does not make it a second time: queued counts them, for a
-// warning.
+// role.remove still pending, as while it catches up) is marked so
+// (reasonRoleQueued): apply makes it all the same, and the outbox's
+// delivery then finds it made (held already, or not held: left alone).
+// queued counts them, for a warning.
 func roleSync(ctx context.Context, cfg *config.Config, members Members, grants RoleGrants, byAddr map[string]state.Resource, conns Conns) (out []Change, held, queued int, err error) {
 	byCommunity := syncedRoles(cfg, byAddr)
 	if len(byCommunity) == 0 {
@@ -237,20 +241,26 @@ func roleSync(ctx context.Context, cfg *config.Config, members Members, grants R
 				case want[id] && live:
 					// Given by hearth, or by hand: either way the member
 					// holds it, and a hand-given one stays hand-given.
-				case want[id] && pending[[2]string{role.addr, id}] == "role.add":
-					queued++ // the outbox gives it
-				case live && made[id] && !want[id] && pending[[2]string{role.addr, id}] == "role.remove":
-					queued++ // the outbox takes it
 				case want[id]:
 					c := change(id, Create)
 					c.After = platform.Attrs{"member": id, "role": role.res.ID}
-					if made[id] {
+					switch {
+					case made[id]:
+						// Given once already (a role.add still queued
+						// is from before that).
 						c.Reason = reasonRoleRemoved
+					case pending[[2]string{role.addr, id}] == "role.add":
+						c.Reason = reasonRoleQueued
+						queued++
 					}
 					creates = append(creates, c)
 				case live && made[id]:
 					c := change(id, Delete)
 					c.ID, c.Before = a.ID, settable(a)
+					if pending[[2]string{role.addr, id}] == "role.remove" {
+						c.Reason = reasonRoleQueued
+						queued++
+					}
 					deletes = append(deletes, c)
 				case live:
 					// Not hearth's: left alone.

@@ -194,6 +194,11 @@ moved {
 	}
 	since, moves := ann.Tier.Since, len(ann.Tier.History)
 	t1 := t0.Add(10 * 24 * time.Hour)
+	// Before the re-evaluation writes the new name, why tells the
+	// member on the renamed tier.
+	if v, _, err := after.Verdict(ann, "tier.contributor", nil, nil, t1); err != nil || v == nil || v.Decision != runtime.VerdictHolds || v.On != "contributor" {
+		t.Errorf("verdict on the renamed tier: %+v, %v", v, err)
+	}
 	s.reload(after, t1, "ann", "bob")
 	ann = s.member("ann")
 	if ann.Tier.Name != "contributor" || ann.Tier.Rank != 2 || !ann.Tier.Since.Equal(since) || len(ann.Tier.History) != moves {

@@ -101,6 +101,13 @@ func (r *Runtime) tierVerdict(m *state.Member, t *config.Tier, at time.Time) *Ve
 	when := r.tierRule(t.When, t.Name, "when", false)
 	keep := r.tierRule(keepRule(t), t.Name, "keep", false)
 	r.bound = bindKey{}
+	if d.renamed != nil {
+		// On a tier a moved block renamed, not written back yet: the
+		// member is on it under its new name.
+		c := *m
+		c.Tier.Name, c.Tier.Rank = d.renamed.Name, d.renamed.Rank
+		m = &c
+	}
 	return tierText(r.cfg.Tiers, t, m, d, at, when, keep)
 }
 
