@@ -275,9 +275,10 @@ func StoredPopulation(st state.Store) Population {
 // re-evaluation after the reload moves them (runtime.PreviewEnds): with
 // what the moves set off, the incentives, campaigns and rules on the
 // tier.changed and segment events they send, and the rechecks come due
-// that it runs first. Grace periods and qualification windows are not
-// applied, so the figures are what the rules say, before time-based
-// delays.
+// that it runs first. The waits the stored members are in (a
+// qualification window under way, a grace period, demote_after counting)
+// hold as the daemon holds them, so a change that changes no decision
+// moves no one.
 //
 // It tells the rules change (Impact.Moves) from what time does
 // (Impact.TimeMoves), comparing each member under these rules with the
