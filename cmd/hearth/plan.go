@@ -47,8 +47,10 @@ one a line, id first; -json lists up to 1000 per move, all with
 set off (incentives, campaigns and rules on tier.changed and
 segment.entered or left; what an incentive grants another member, with
 grant.to, and what that member's moves set off in turn), rules over
-community.* reading the stored community figures, before grace periods:
-segments and tiers entered and left, badges a revoke_when would take or
+community.* reading the stored community figures, and the waits the
+members are in (a qualification window, a grace period or demote_after
+under way) holding as the daemon holds them, so a rule reworded moves no
+one: segments and tiers entered and left, badges a revoke_when would take or
 an incentive award, campaigns entered (an audience's, one entering on
 tier.changed) and left, and the campaign runs that would end: as goal
 where exit_when holds, as exited where stop_when does (a goal or

@@ -479,7 +479,7 @@ func exportAtRef(ctx context.Context, dir, ref string) (out, commit string, err 
 	}
 	var b bytes.Buffer
 	if err := git(&b, "rev-parse", "--show-prefix", "--show-toplevel"); err != nil {
-		return "", "", err
+		return "", "", fmt.Errorf("%s is not in a git repository (%v): -baseline-ref reads the rules from git; give the baseline's directory with -baseline BASEDIR instead", dir, err)
 	}
 	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
 	prefix, top := "", lines[len(lines)-1]
@@ -493,6 +493,14 @@ func exportAtRef(ctx context.Context, dir, ref string) (out, commit string, err 
 		return "", "", fmt.Errorf("%q names no commit of the repository holding %s", ref, dir)
 	}
 	commit = strings.TrimSpace(b.String())
+	if prefix != "" {
+		// A directory the commit does not have (new, not committed yet,
+		// or ignored): say so, rather than git archive's "fatal: not a
+		// valid object name".
+		if err := git(io.Discard, "cat-file", "-e", commit+":"+prefix); err != nil {
+			return "", commit, fmt.Errorf("%s is not in the repository at %s (commit %.12s): git does not track it there (a directory not committed yet, or ignored). Commit it, pick a ref that has it, or give the baseline's directory with -baseline BASEDIR", dir, ref, commit)
+		}
+	}
 	out, err = os.MkdirTemp("", "hearth-baseline-")
 	if err != nil {
 		return "", "", err

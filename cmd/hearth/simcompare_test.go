@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hearth-community/hearth/engine/simulate"
 	"github.com/hearth-community/hearth/engine/textdiff"
@@ -243,6 +244,23 @@ func TestSimulateCompareRef(t *testing.T) {
 	if code != 1 || !strings.Contains(errs, `hearth simulate: -baseline-ref: "nosuch" names no commit of the repository holding `) {
 		t.Errorf("-baseline-ref nosuch: exit %d\n%s", code, errs)
 	}
+	// A directory git does not track at the ref: said so, not git
+	// archive's "fatal: not a valid object name".
+	fresh := filepath.Join(repo, "fresh")
+	if err := os.CopyFS(fresh, os.DirFS(dir)); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs = simulateCLI("", "simulate", "-events", events, "-baseline-ref", "HEAD", fresh)
+	if code != 1 || strings.Contains(errs, "fatal") || !strings.Contains(errs, "hearth simulate: -baseline-ref: "+fresh+" is not in the repository at HEAD (commit ") ||
+		!strings.Contains(errs, "git does not track it there") {
+		t.Errorf("-baseline-ref HEAD of an untracked directory: exit %d\n%s", code, errs)
+	}
+	// Outside any repository.
+	outside := t.TempDir()
+	code, _, errs = simulateCLI("", "simulate", "-events", events, "-baseline-ref", "HEAD", outside)
+	if code != 1 || !strings.Contains(errs, "hearth simulate: -baseline-ref: "+outside+" is not in a git repository") {
+		t.Errorf("-baseline-ref HEAD outside a repository: exit %d\n%s", code, errs)
+	}
 }
 
 // Flags of a comparison without one, or with what only one replay
@@ -396,5 +414,32 @@ func TestSimulateCompareWindow(t *testing.T) {
 	}
 	if w, _ := cmp.Baseline.Summary["warmup_events"].(float64); w == 0 || cmp.Baseline.Summary["warmup_events"] != cmp.New.Summary["warmup_events"] {
 		t.Errorf("warm-up events: baseline %v, new %v", cmp.Baseline.Summary["warmup_events"], cmp.New.Summary["warmup_events"])
+	}
+}
+
+// simulate -from and -to take now, the command's clock, as replay -until
+// does: -to now runs the time-based rules up to the present.
+func TestSimulateWindowNow(t *testing.T) {
+	dir := exampleCopy(t, "quickstart", nil)
+	events := "../../examples/quickstart/events.jsonl"
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	var out, errb bytes.Buffer
+	s := &stdio{in: strings.NewReader(""), out: &out, err: &errb, lookupEnv: func(string) (string, bool) { return "", false }, now: func() time.Time { return now }}
+	if code := run(context.Background(), []string{"simulate", "-json", "-events", events, "-to", "now", dir}, s); code != 0 {
+		t.Fatalf("-to now: exit %d\n%s", code, errb.String())
+	}
+	var sum struct {
+		To time.Time `json:"to"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &sum); err != nil || !sum.To.Equal(now) {
+		t.Errorf("-to now: to %s (%v); want %s", sum.To, err, now)
+	}
+	out.Reset()
+	errb.Reset()
+	if code := run(context.Background(), []string{"simulate", "-events", events, "-from", "now", "-to", "2026-01-01", dir}, s); code != 1 || !strings.Contains(errb.String(), "-from now is after -to 2026-01-01") {
+		t.Errorf("-from now after -to: exit %d\n%s", code, errb.String())
+	}
+	if code := run(context.Background(), []string{"simulate", "-events", events, "-to", "later", dir}, s); code != 1 || !strings.Contains(errb.String(), `-to: "later" is neither RFC 3339 (2026-11-22T10:00:00Z) nor a date (2026-11-22), or now`) {
+		t.Errorf("-to later: exit %d\n%s", code, errb.String())
 	}
 }

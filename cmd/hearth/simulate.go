@@ -269,8 +269,8 @@ Examples:
 func runSimulate(ctx context.Context, s *stdio, args []string) (code int) {
 	fs := newFlags(s, "simulate", simulateUsage)
 	eventsPath := fs.String("events", "", "JSON lines `FILE` of events to replay (\"-\" for standard input). Required.")
-	from := fs.String("from", "", "Count from this `TIME` (RFC 3339, or YYYY-MM-DD: that day's start in UTC): events before it only build the members' state (a warm-up), unless -cold.")
-	to := fs.String("to", "", "Skip events after this `TIME` (RFC 3339, or YYYY-MM-DD: that whole day in UTC); time-based rules run up to it.")
+	from := fs.String("from", "", "Count from this `TIME` (RFC 3339, YYYY-MM-DD: that day's start in UTC, or \"now\"): events before it only build the members' state (a warm-up), unless -cold.")
+	to := fs.String("to", "", "Skip events after this `TIME` (RFC 3339, YYYY-MM-DD: that whole day in UTC, or \"now\"); time-based rules run up to it.")
 	cold := fs.Bool("cold", false, "With -from: skip the events before it instead of warming up on them, as if the community started empty at -from.")
 	asJSON := fs.Bool("json", false, "Print the summary as JSON, with the rejected lines in it (rejected_lines) rather than on stderr.")
 	outcomes := fs.String("outcomes", "", "Write every outcome as a JSON line to this `FILE`, mode 0600 (the fields, kinds and changes: hearth explain outcomes); \"-\" for standard output, the summary then on standard error.")
@@ -299,12 +299,19 @@ func runSimulate(ctx context.Context, s *stdio, args []string) (code int) {
 	}
 	var opt simulate.Options
 	var err error
-	if opt.From, err = parseTimeFlag(*from); err != nil {
-		fmt.Fprintf(s.err, "hearth simulate: -from: %v\n", err)
+	// "now" is the command's clock, as replay -until takes it.
+	nowOr := func(v string) (time.Time, error) {
+		if v == "now" {
+			return s.clock().UTC(), nil
+		}
+		return parseTimeFlag(v)
+	}
+	if opt.From, err = nowOr(*from); err != nil {
+		fmt.Fprintf(s.err, "hearth simulate: -from: %v, or now\n", err)
 		return 1
 	}
-	if opt.To, err = parseTimeFlag(*to); err != nil {
-		fmt.Fprintf(s.err, "hearth simulate: -to: %v\n", err)
+	if opt.To, err = nowOr(*to); err != nil {
+		fmt.Fprintf(s.err, "hearth simulate: -to: %v, or now\n", err)
 		return 1
 	}
 	if !opt.To.IsZero() && len(*to) == len("2006-01-02") {

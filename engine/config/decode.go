@@ -1709,8 +1709,12 @@ var movedAddrRe = regexp.MustCompile(`^community\.[A-Za-z][A-Za-z0-9_-]*(\.(chan
 // the old name over to the new one.
 var stepAddrRe = regexp.MustCompile(`^campaign\.([A-Za-z][A-Za-z0-9_-]*)\.step\.([A-Za-z][A-Za-z0-9_-]*)$`)
 
+// tierAddrRe matches a tier's address, tier.NAME, which a moved block
+// may rename: the members stored on the old name stay on the tier.
+var tierAddrRe = regexp.MustCompile(`^tier\.([A-Za-z][A-Za-z0-9_-]*)$`)
+
 // badAddress is the detail of an address a moved block cannot take.
-const badAddress = "write community.NAME, community.NAME.channel.NAME or community.NAME.role.NAME (an object plan manages), or campaign.NAME.step.NAME (a campaign's step)"
+const badAddress = "write community.NAME, community.NAME.channel.NAME or community.NAME.role.NAME (an object plan manages), campaign.NAME.step.NAME (a campaign's step) or tier.NAME (a tier, whose members stay on it)"
 
 // address reads a moved or import block's address, written as Terraform
 // writes it (from = community.c.channel.chat) or quoted. It is a name,
@@ -1720,19 +1724,26 @@ func (b *body) address(name string) string {
 	if a == nil {
 		return ""
 	}
-	if t, diags := hcl.AbsTraversalForExpr(a.Expr); !diags.HasErrors() && (t.RootName() == "community" || t.RootName() == "campaign") {
-		parts := []string{t.RootName()}
-		for _, step := range t[1:] {
-			attr, ok := step.(hcl.TraverseAttr)
-			if !ok {
-				b.l.errorf(a.Expr.Range().Ptr(), "Invalid address", "This is not an address hearth knows; %s.", badAddress)
-				return ""
-			}
-			parts = append(parts, attr.Name)
-		}
-		return strings.Join(parts, ".")
+	t, diags := hcl.AbsTraversalForExpr(a.Expr)
+	if diags.HasErrors() {
+		return b.str(name) // quoted
 	}
-	return b.str(name)
+	if root := t.RootName(); root == "var" || root == "local" {
+		return b.str(name) // read from a variable
+	}
+	// Any other name is an address, never a variable: one of a kind the
+	// block does not take (tier.x in an import, segment.x) gets the
+	// caller's "not an address" error, not "There is no variable named".
+	parts := []string{t.RootName()}
+	for _, step := range t[1:] {
+		attr, ok := step.(hcl.TraverseAttr)
+		if !ok {
+			b.l.errorf(a.Expr.Range().Ptr(), "Invalid address", "This is not an address hearth knows; %s.", badAddress)
+			return ""
+		}
+		parts = append(parts, attr.Name)
+	}
+	return strings.Join(parts, ".")
 }
 
 func (l *loader) decodeMoved(hb *hcl.Block) {
@@ -1751,12 +1762,16 @@ func (l *loader) decodeMoved(hb *hcl.Block) {
 				m.FromRange = a.Expr.Range()
 			}
 		}
-		if a != nil && v != "" && !movedAddrRe.MatchString(v) && !stepAddrRe.MatchString(v) {
+		if a != nil && v != "" && !movedAddrRe.MatchString(v) && !stepAddrRe.MatchString(v) && !tierAddrRe.MatchString(v) {
 			l.errorf(a.Expr.Range().Ptr(), "Invalid address", "%q is not an address a moved block takes; %s.", v, badAddress)
 			return
 		}
 	}
 	if m.From == "" || m.To == "" {
+		return
+	}
+	if ft, tt := tierAddrRe.MatchString(m.From), tierAddrRe.MatchString(m.To); ft != tt {
+		l.errorf(&hb.DefRange, "Moved to another kind", "%s and %s are not the same kind of object; moved only renames.", m.From, m.To)
 		return
 	}
 	if fs, ts := stepAddrRe.FindStringSubmatch(m.From), stepAddrRe.FindStringSubmatch(m.To); fs != nil || ts != nil {
@@ -1843,6 +1858,10 @@ func (l *loader) checkMovedAddresses() {
 			l.checkStepMove(m, froms)
 			continue
 		}
+		if tierAddrRe.MatchString(m.From) {
+			l.checkTierMove(m, froms)
+			continue
+		}
 		objects = append(objects, m)
 		if !froms[m.To] {
 			if msg := l.importTarget(m.To); msg != "" {
@@ -1855,7 +1874,8 @@ func (l *loader) checkMovedAddresses() {
 				"%s still has its block, at %s, so this moved block would take its object from it and the plan would create another. Rename that block to %s (the move), or remove the moved block.", m.From, at(r), m.To)
 		}
 	}
-	// Steps are no platform objects: the plan's moves are the rest.
+	// Steps and tiers are no platform objects: the plan's moves are the
+	// rest.
 	l.cfg.Moved = objects
 }
 
@@ -1898,6 +1918,32 @@ func (l *loader) checkStepMove(m *Moved, froms map[string]bool) {
 		c.StepMoves = map[string]string{}
 	}
 	c.StepMoves[fs[2]] = ts[2]
+}
+
+// checkTierMove checks a moved block that renames a tier and records it
+// (Config.TierMoves). Its to tier must be in the configuration (or moved
+// on), and its from tier must not: members on a tier the files still
+// have stay on it.
+func (l *loader) checkTierMove(m *Moved, froms map[string]bool) {
+	from, to := strings.TrimPrefix(m.From, "tier."), strings.TrimPrefix(m.To, "tier.")
+	names := make([]string, 0, len(l.cfg.Tiers))
+	for _, t := range l.cfg.Tiers {
+		names = append(names, t.Name)
+		if t.Name == from {
+			l.errorf(m.FromRange.Ptr(), "Moved object still declared",
+				"Tier %q is still declared, at %s, so its members stay on it and this moved block would do nothing. Rename that tier to %q (the move), or remove the moved block.", from, at(t.DeclRange), to)
+			return
+		}
+	}
+	if !froms[m.To] && !slices.Contains(names, to) {
+		l.errorf(m.ToRange.Ptr(), "Moved target not in the configuration",
+			"There is no tier %q.%s A moved block keeps the members of the old tier on the tier at its to address; without that tier they would be placed by the promotion rules. Correct to, or write the tier.", to, suggest(to, names))
+		return
+	}
+	if l.cfg.TierMoves == nil {
+		l.cfg.TierMoves = map[string]string{}
+	}
+	l.cfg.TierMoves[from] = to
 }
 
 // blockAt is where the block of a community, channel or role address

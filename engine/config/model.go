@@ -57,6 +57,11 @@ type Config struct {
 	Alerts         []*Alert
 	Sentiment      *Sentiment // nil: the built-in lists only
 
+	// TierMoves are the tiers renamed by moved blocks (moved { from =
+	// tier.OLD  to = tier.NEW }), old name to new: the members stored on
+	// the old name stay on the tier. A new name may itself be moved on.
+	TierMoves map[string]string
+
 	Graph *Graph
 	// Rules are every compiled rule, in a stable order; Rule.ID indexes it.
 	Rules []*Rule
@@ -429,6 +434,26 @@ func SegmentsForLeft(segs []*Segment) map[string]bool {
 		}
 	}
 	return out
+}
+
+// TierNamed is the tier a member stored on name is on: the configured
+// tier of that name, or the one moved blocks renamed it to (TierMoves,
+// followed along a chain); nil for a tier the configuration no longer
+// has.
+func (c *Config) TierNamed(name string) *Tier {
+	for range len(c.TierMoves) + 1 {
+		for _, t := range c.Tiers {
+			if t.Name == name {
+				return t
+			}
+		}
+		to, ok := c.TierMoves[name]
+		if !ok {
+			return nil
+		}
+		name = to
+	}
+	return nil
 }
 
 // NoTier is the name members on no tier go by where a name is needed,

@@ -306,7 +306,7 @@ var Root = &Block{
 		},
 		{
 			Type: "tier", Labels: []string{"name"},
-			Doc: "One rung of the membership ladder. Members are promoted to the highest tier whose `when` holds; they leave a tier only when its `keep` rule fails, after any grace period. No tier may be named \"none\": hearth run's metrics name members on no tier so.",
+			Doc: "One rung of the membership ladder. Members are promoted to the highest tier whose `when` holds (after its `window`); they leave a tier only when its `keep` rule fails, once its `grace` and `demote_after` are over, and land on the highest lower tier whose `keep` holds (else on no tier). A member whose tier is removed from the files, or whose lock (`locked`) ends and whose `keep` fails, is placed by the promotion rules instead: on the highest tier, at most at the rank held (below it, for a lock), whose `when` holds, windows aside, with no grace on it. A renamed tier keeps its members with a moved block (moved { from = tier.OLD  to = tier.NEW }); without one it is a removal. No tier may be named \"none\": hearth run's metrics name members on no tier so.",
 			Example: `tier "core" {
   rank  = 2
   when  = "member.points >= 1000 && active_days('30d') >= 10"
@@ -321,12 +321,12 @@ var Root = &Block{
 				{Name: "community", Kind: KindRef, Refs: []string{"community"}, Doc: "Limit the tier to one community."},
 				{Name: "when", Kind: KindRule, Required: true, Doc: "Promotion rule." + ruleDoc},
 				{Name: "keep", Kind: KindRule, Doc: "Rule to stay on the tier (hysteresis); defaults to `when`." + ruleDoc},
-				{Name: "grace", Kind: KindDuration, Doc: "After a promotion, no demotion for this long.", Default: "0s"},
-				{Name: "demote_after", Kind: KindDuration, Doc: "How long `keep` must keep failing before the member is demoted.", Default: "0s"},
+				{Name: "grace", Kind: KindDuration, Doc: "No demotion for this long after the member reached the tier (a promotion, or a demotion onto it; not a placement after a tier was removed or a lock ended). With `demote_after`, the two overlap: the member is demoted once both are over.", Default: "0s"},
+				{Name: "demote_after", Kind: KindDuration, Doc: "How long `keep` must keep failing, without a break, before the member is demoted. It counts from the first evaluation `keep` failed at, inside the grace period or not: with `grace`, the member is demoted at the later of the grace's end and that time plus demote_after, not their sum.", Default: "0s"},
 				{Name: "window", Kind: KindDuration, Doc: "Qualification window: how long `when` must hold without a break before the promotion. Each tier's window counts from when its own `when` started holding, and starts again after an evaluation where it fails: a member whose `when` holds for several tiers with windows reaches each as its window ends (the highest whose window has ended, at an evaluation), and a promotion to a lower tier does not restart a higher one's.", Default: "0s"},
 				{Name: "role", Kind: KindRef, Refs: []string{"role"}, Doc: "Role given while on the tier: community.NAME.role.ROLE."},
 				{Name: "benefits", Kind: KindStringList, Doc: "Perks that come with the tier, shown to members."},
-				{Name: "locked", Kind: KindStringList, Doc: "Member ids held on this tier whatever the rules say."},
+				{Name: "locked", Kind: KindStringList, Doc: "Member ids held on this tier whatever the rules say. Taken off the list, a member keeps the tier while its `keep` holds; once it fails, no grace or demote_after holds them (a lock is no promotion), and they land on the highest lower tier whose `when` holds, not on one whose `keep` alone does."},
 			},
 			Blocks: []*Block{{
 				Type: "discourse", Single: true,
@@ -584,13 +584,13 @@ var Root = &Block{
 		},
 		{
 			Type: "moved",
-			Doc:  "Records that a block was renamed, so plan moves the platform object to the new address in state instead of destroying it and creating a new one. Keep it until every state has been applied past it. A campaign's step renamed (from = campaign.NAME.step.OLD, to = campaign.NAME.step.NEW) keeps the runs waiting at the old name on the new step, with their wait and the step's figures in hearth campaign show, instead of sending them on past it; keep it until the daemon's log says the stored members are under the rules in force.",
+			Doc:  "Records that a block was renamed, so plan moves the platform object to the new address in state instead of destroying it and creating a new one. Keep it until every state has been applied past it. A campaign's step renamed (from = campaign.NAME.step.OLD, to = campaign.NAME.step.NEW) keeps the runs waiting at the old name on the new step, with their wait and the step's figures in hearth campaign show, instead of sending them on past it; a tier renamed (from = tier.OLD, to = tier.NEW) keeps its members on it, with their grace, demote_after and windows, instead of placing them by the promotion rules; keep either until the daemon's log says the stored members are under the rules in force.",
 			Example: `moved {
   from = community.explorers.channel.chat
   to   = community.explorers.channel.general
 }`,
 			Attrs: []Attr{
-				{Name: "from", Kind: KindString, Required: true, Doc: "The old address, such as community.explorers.channel.chat or campaign.onboarding.step.welcome (unquoted, as in Terraform, or quoted); its block may be gone."},
+				{Name: "from", Kind: KindString, Required: true, Doc: "The old address, such as community.explorers.channel.chat, campaign.onboarding.step.welcome or tier.regular (unquoted, as in Terraform, or quoted); its block may be gone."},
 				{Name: "to", Kind: KindString, Required: true, Doc: "The new address, of the same kind (a step of the same campaign). Two moved blocks may not move one address to two places, two addresses to one, or go round in a circle."},
 			},
 		},

@@ -1296,7 +1296,7 @@ func tierRule(cfg *config.Config, base string, m *state.Member, want string, at,
 			parts = append(parts, s)
 		}
 		if t.Grace > 0 {
-			s := fmt.Sprintf("tier %s grace %s: no demotion for that long after a promotion", t.Name, offset(t.Grace))
+			s := fmt.Sprintf("tier %s grace %s: no demotion for that long after reaching it", t.Name, offset(t.Grace))
 			if t.Name == got && !m.Tier.Since.IsZero() {
 				end := m.Tier.Since.Add(t.Grace)
 				until := "in grace until"
@@ -1308,9 +1308,13 @@ func tierRule(cfg *config.Config, base string, m *state.Member, want string, at,
 			parts = append(parts, s)
 		}
 		if t.DemoteAfter > 0 {
-			s := fmt.Sprintf("tier %s demote_after %s: keep must fail that long before a demotion", t.Name, offset(t.DemoteAfter))
+			s := fmt.Sprintf("tier %s demote_after %s: keep must fail that long before a demotion, counted from its first failure, grace or not", t.Name, offset(t.DemoteAfter))
 			if t.Name == got && !m.Tier.FailingSince.IsZero() {
-				s += fmt.Sprintf(" (keep failing since %s: demotion at %s if it still fails)", timeText(m.Tier.FailingSince, start), timeText(m.Tier.FailingSince.Add(t.DemoteAfter), start))
+				end, when := m.Tier.FailingSince.Add(t.DemoteAfter), ""
+				if grace := m.Tier.Since.Add(t.Grace); grace.After(end) {
+					end, when = grace, ", when the grace ends,"
+				}
+				s += fmt.Sprintf(" (keep failing since %s: demotion at %s%s if it still fails)", timeText(m.Tier.FailingSince, start), timeText(end, start), when)
 			}
 			parts = append(parts, s)
 		}

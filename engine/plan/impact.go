@@ -275,9 +275,10 @@ func StoredPopulation(st state.Store) Population {
 // re-evaluation after the reload moves them (runtime.PreviewEnds): with
 // what the moves set off, the incentives, campaigns and rules on the
 // tier.changed and segment events they send, and the rechecks come due
-// that it runs first. Grace periods and qualification windows are not
-// applied, so the figures are what the rules say, before time-based
-// delays.
+// that it runs first. The waits the stored members are in (a
+// qualification window under way, a grace period, demote_after counting)
+// hold as the daemon holds them, so a change that changes no decision
+// moves no one.
 //
 // It tells the rules change (Impact.Moves) from what time does
 // (Impact.TimeMoves), comparing each member under these rules with the
@@ -528,6 +529,7 @@ func (g *grantGroup) settle(ctx context.Context, rt *runtime.Runtime, pop Popula
 // tally counts the moves of members into an Impact.
 type tally struct {
 	rt          *runtime.Runtime
+	cfg         *config.Config
 	now         time.Time
 	fingerprint uint64
 	list        int             // members listed per move and direction; negative: all
@@ -555,7 +557,7 @@ func newTally(cfg *config.Config, rt *runtime.Runtime, opt ImpactOptions) *tally
 	if list == 0 {
 		list = DefaultList
 	}
-	t := &tally{rt: rt, now: opt.Now, fingerprint: rt.MemberRules(), list: list, whole: opt.whole, kept: map[string]bool{},
+	t := &tally{rt: rt, cfg: cfg, now: opt.Now, fingerprint: rt.MemberRules(), list: list, whole: opt.whole, kept: map[string]bool{},
 		rule: moves{by: map[[2]string]*MemberMove{}}, time: moves{by: map[[2]string]*MemberMove{}}, out: &Impact{}, campaigns: map[string]*config.Campaign{}}
 	for _, c := range cfg.Campaigns {
 		t.kept[c.Name] = true
@@ -803,7 +805,9 @@ func (t *tally) countMoves(ms *moves, who MemberRef, m *state.Member, st runtime
 	for _, c := range st.Entered {
 		t.enter(ms, "campaign", c, who)
 	}
-	if tier != m.Tier.Name {
+	// A tier a moved block renamed is the same tier, with the same
+	// members: the rename moves none.
+	if tier != m.Tier.Name && !t.renamed(m.Tier.Name, tier) {
 		if tier != "" {
 			t.enter(ms, "tier", tier, who)
 		}
@@ -811,6 +815,15 @@ func (t *tally) countMoves(ms *moves, who MemberRef, m *state.Member, st runtime
 			t.leave(ms, "tier", m.Tier.Name, who)
 		}
 	}
+}
+
+// renamed reports whether moved blocks renamed tier from to tier to.
+func (t *tally) renamed(from, to string) bool {
+	if len(t.cfg.TierMoves) == 0 {
+		return false
+	}
+	r := t.cfg.TierNamed(from)
+	return r != nil && r.Name == to
 }
 
 // countShift counts into ms how a member (who) standing at from under

@@ -31,8 +31,9 @@ import (
 // changed is counted as the impact counts: any difference in the order
 // or the passes the two settle a member in, in what the moves' events
 // set off, or in what one member's grants do to another, shows as a
-// count that differs. Waits (grace, qualification windows) are left out:
-// the impact is before them, by design.
+// count that differs. The waits the stored members are in (a
+// qualification window under way, a grace period, demote_after
+// counting) hold in both alike; so do tiers removed and renamed.
 func TestMemberImpactPredictsTheSweep(t *testing.T) {
 	const step = `
   step "later" {
@@ -53,6 +54,9 @@ func TestMemberImpactPredictsTheSweep(t *testing.T) {
 		// seed picks another population: one that has what the case
 		// is about.
 		seed uint64
+		// waits gives the members the waits of a tier state: since when
+		// on their tier, since when keep fails, the windows under way.
+		waits bool
 	}{{
 		name: "tiers and segments over revoked badges",
 		src: `
@@ -441,6 +445,70 @@ segment "steady_ones" {
 }
 `,
 		ladder: map[string]int{"regular": 1},
+	}, {
+		// The waits of the stored tier state, as the rules in force
+		// left them, hold under the new rules as in the sweep.
+		name: "qualification windows, grace and demote_after under way",
+		src: `
+badge "keen" {
+  title       = "Keen"
+  revoke_when = "member.points < 8"
+}
+tier "regular" {
+  rank         = 1
+  when         = "member.points >= 20"
+  keep         = "member.points >= 10"
+  window       = "7d"
+  demote_after = "10d"
+}
+tier "core" {
+  rank         = 2
+  when         = "member.points >= 45"
+  keep         = "member.points >= 35"
+  window       = "5d"
+  grace        = "20d"
+  demote_after = "14d"
+}
+segment "core_ones" {
+  when = "member.tier == 'core'"
+}
+`,
+		ladder: map[string]int{"regular": 1, "core": 2},
+		waits:  true,
+	}, {
+		// A tier renamed by a moved block keeps its members; those of a
+		// removed one are placed by the promotion rules.
+		name: "tiers removed and renamed",
+		src: `
+moved {
+  from = tier.regular
+  to   = tier.contributor
+}
+badge "keen" {
+  title       = "Keen"
+  revoke_when = "member.points < 8"
+}
+tier "member" {
+  rank = 1
+  when = "member.points >= 10"
+  keep = "member.points >= 5"
+}
+tier "contributor" {
+  rank  = 2
+  when  = "member.points >= 30"
+  keep  = "member.points >= 20"
+  grace = "30d"
+}
+tier "core" {
+  rank = 3
+  when = "member.points >= 50"
+}
+segment "contributors" {
+  when = "member.tier == 'contributor'"
+}
+`,
+		ladder: map[string]int{"member": 1, "regular": 2, "core": 3, "veteran": 4},
+		waits:  true,
 	}}
 	for ci, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -458,6 +526,9 @@ segment "steady_ones" {
 				m := randomMember(rng, f.cfg, c.ladder, fmt.Sprintf("m%03d", i), now)
 				if c.sponsors {
 					sponsor(people, m, 400)
+				}
+				if c.waits {
+					waits(people, f.cfg, m, now)
 				}
 				if err := b.SaveMember(m); err != nil {
 					t.Fatal(err)
@@ -647,6 +718,24 @@ func randomMember(rng *rand.Rand, cfg *config.Config, ladder map[string]int, id 
 	return m
 }
 
+// waits gives m, drawn by randomMember, the waits of a tier state at
+// random: since when on its tier (its grace running or over), since when
+// its keep fails (demote_after counting or over), and a qualification
+// under way or run for each tier with a window above its own.
+func waits(rng *rand.Rand, cfg *config.Config, m *state.Member, now time.Time) {
+	if m.Tier.Name != "" {
+		m.Tier.Since = now.AddDate(0, 0, -rng.IntN(40)).Add(-time.Duration(rng.IntN(24)) * time.Hour)
+		if rng.IntN(2) == 0 {
+			m.Tier.FailingSince = now.AddDate(0, 0, -rng.IntN(20)).Add(-time.Duration(rng.IntN(24)) * time.Hour)
+		}
+	}
+	for _, t := range cfg.Tiers {
+		if t.Window > 0 && t.Rank > m.Tier.Rank && rng.IntN(2) == 0 {
+			m.Tier.Qualifying = append(m.Tier.Qualifying, state.Qualification{Tier: t.Name, Since: now.AddDate(0, 0, -rng.IntN(10)).Add(-time.Duration(rng.IntN(24)) * time.Hour)})
+		}
+	}
+}
+
 // sponsor gives m a sponsor and a coach (member.attrs), each one of the
 // n stored members (m itself at times), one of a few ids no member is
 // stored for, or none.
@@ -728,7 +817,8 @@ func sweptMoves(cfg *config.Config, moves []plan.MemberMove, was, is *state.Memb
 			move("segment", s).Leave++
 		}
 	}
-	if was.Tier.Name != is.Tier.Name {
+	// A tier a moved block renamed is the same tier: no move.
+	if renamed := cfg.TierNamed(was.Tier.Name); was.Tier.Name != is.Tier.Name && (renamed == nil || renamed.Name != is.Tier.Name) {
 		if is.Tier.Name != "" {
 			move("tier", is.Tier.Name).Enter++
 		}

@@ -101,8 +101,9 @@ func BenchmarkMemberImpact1M(b *testing.B) {
 // TestMemberImpactKeepHoldsOnlyAHeldTier: keep is the rule for staying on
 // a tier, never for reaching it. A member between keep and when stays
 // where they are, on the tier or off it, as the runtime keeps them; a
-// member on a tier the configuration no longer has lands on the highest
-// tier whose keep holds, as the runtime moves them.
+// member on a tier the configuration no longer has is placed by the
+// promotion rules, as the runtime places them: on the highest tier whose
+// when holds (high), none where only a keep does (gone).
 func TestMemberImpactKeepHoldsOnlyAHeldTier(t *testing.T) {
 	f := newFixture(t, base+`
 tier "regular" {
@@ -118,10 +119,12 @@ tier "regular" {
 	on.Points, on.Tier = 90, state.TierState{Name: "regular", Rank: 1}
 	gone := state.NewMember("gone", now.AddDate(0, -1, 0))
 	gone.Points, gone.Tier = 90, state.TierState{Name: "veteran", Rank: 2}
-	got := impactText(t, f, now, off, on, gone)
-	want := `Member impact (the rules evaluated against the 3 stored members):
-  tier regular: +1 -0 (+gone)
-  tier veteran: +0 -1 (-gone)
+	high := state.NewMember("high", now.AddDate(0, -1, 0))
+	high.Points, high.Tier = 120, state.TierState{Name: "veteran", Rank: 2}
+	got := impactText(t, f, now, off, on, gone, high)
+	want := `Member impact (the rules evaluated against the 4 stored members):
+  tier regular: +1 -0 (+high)
+  tier veteran: +0 -2 (-gone, high)
 `
 	if got != want {
 		t.Fatalf("got:\n%s\nwant:\n%s", got, want)
@@ -1234,5 +1237,64 @@ func TestMemberImpactPausedCampaignEnrollsNobody(t *testing.T) {
 	}
 	if entered != 0 {
 		t.Errorf("the runtime enrolled %d in a paused campaign; the impact's rule is not the runtime's", entered)
+	}
+}
+
+// TestMemberImpactHonoursStoredWaits: the member impact of a rules change
+// that changes no decision is none, though members are in the middle of
+// the waits the rules in force keep: a keep reworded ("6 <= ..." for
+// "... >= 6") moves neither a member whose window for core runs (u077)
+// nor one whose demote_after on regular counts (u149), and a longer grace
+// on core demotes no member inside the shorter one (u200). A shorter
+// grace demotes the member it no longer covers, in the right direction.
+func TestMemberImpactHonoursStoredWaits(t *testing.T) {
+	const ladder = `
+tier "regular" {
+  rank         = 1
+  when         = "active_days('30d') >= 4"
+  keep         = "%s"
+  demote_after = "14d"
+}
+tier "core" {
+  rank   = 2
+  when   = "active_days('30d') >= 12"
+  keep   = "active_days('60d') >= 10"
+  window = "7d"
+  grace  = "%s"
+}
+`
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	active := func(m *state.Member, days int) {
+		for i := range days {
+			m.Active = m.Active.Add(state.DayOf(now.AddDate(0, 0, -days+i)), 1)
+		}
+	}
+	members := func() []*state.Member {
+		u077 := state.NewMember("u077", now.AddDate(0, -3, 0))
+		active(u077, 14) // core's when holds, for 3 days of its 7-day window
+		u077.Tier = state.TierState{Name: "regular", Rank: 1, Since: now.AddDate(0, -1, 0),
+			Qualifying: []state.Qualification{{Tier: "core", Since: now.AddDate(0, 0, -3)}}}
+		u149 := state.NewMember("u149", now.AddDate(0, -3, 0))
+		active(u149, 2) // regular's keep fails, for 5 days of its 14-day demote_after
+		u149.Tier = state.TierState{Name: "regular", Rank: 1, Since: now.AddDate(0, -2, 0), FailingSince: now.AddDate(0, 0, -5)}
+		u200 := state.NewMember("u200", now.AddDate(0, -3, 0))
+		active(u200, 3) // core's keep fails, 20 days after the promotion
+		u200.Tier = state.TierState{Name: "core", Rank: 2, Since: now.AddDate(0, 0, -20)}
+		for _, m := range []*state.Member{u077, u149, u200} {
+			m.EvaluatedAt, m.LastEventAt = now.Add(-time.Hour), now.Add(-time.Hour)
+		}
+		return []*state.Member{u077, u149, u200}
+	}
+	for _, c := range []struct{ keep, grace, want string }{
+		{"6 <= active_days('60d')", "30d", "Member impact: none of the 3 stored members would change segment, tier, badge or campaign.\n"},
+		{"active_days('60d') >= 6", "60d", "Member impact: none of the 3 stored members would change segment, tier, badge or campaign.\n"},
+		{"active_days('60d') >= 6", "14d", `Member impact (the rules evaluated against the 3 stored members):
+  tier core: +0 -1 (-u200)
+`},
+	} {
+		f := newFixture(t, base+fmt.Sprintf(ladder, c.keep, c.grace))
+		if got := impactText(t, f, now, members()...); got != c.want {
+			t.Errorf("keep %q, grace %s:\ngot:\n%s\nwant:\n%s", c.keep, c.grace, got, c.want)
+		}
 	}
 }

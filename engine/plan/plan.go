@@ -369,11 +369,19 @@ func makePlan(ctx context.Context, cfg *config.Config, st Store, conns Conns, op
 	held := 0
 	if opts.Members != nil {
 		var roles []Change
-		roles, held, err = roleSync(ctx, cfg, opts.Members, st, byAddr, conns)
+		var queued int
+		roles, held, queued, err = roleSync(ctx, cfg, opts.Members, st, byAddr, conns)
 		if err != nil {
 			return nil, err
 		}
 		p.Changes = append(p.Changes, roles...)
+		if queued > 0 {
+			what, them := "1 member role assignment below (queued in the outbox already) is", "it"
+			if queued > 1 {
+				what, them = fmt.Sprintf("%d member role assignments below (queued in the outbox already) are", queued), "them"
+			}
+			p.Warnings = append(p.Warnings, fmt.Sprintf("%s queued in the daemon's outbox as the members moved, not delivered yet: hearth run makes %s as it catches up. Apply makes %s now all the same, and the outbox then finds %s made; hearth outbox list -status pending lists %s.", what, them, them, them, them))
+		}
 	}
 	if len(opts.Targets) > 0 {
 		p.Changes = slices.DeleteFunc(p.Changes, func(c Change) bool { return !targeted(c.Address, opts.Targets) })

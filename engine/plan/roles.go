@@ -33,6 +33,9 @@ const (
 	reasonRoleRemoved   = "was removed outside hearth"
 	reasonRoleForgotten = "already removed outside hearth; only forgotten"
 	reasonRoleLeft      = "the member left the community; only forgotten"
+	// reasonRoleQueued is an assignment the daemon's outbox has queued
+	// already, not delivered yet.
+	reasonRoleQueued = "queued in the outbox already"
 )
 
 // roleHolders says, per role address, which tiers and segments give the
@@ -49,7 +52,11 @@ func roleHolders(cfg *config.Config) map[string]func(*state.Member) bool {
 	for _, t := range cfg.Tiers {
 		if t.Role != nil {
 			name := t.Name
-			add(t.Role.Addr(), func(m *state.Member) bool { return m.Tier.Name == name })
+			add(t.Role.Addr(), func(m *state.Member) bool {
+				// A member stored on a tier's old name, before the daemon
+				// wrote the name a moved block gave it, is on it too.
+				return m.Tier.Name == name || len(cfg.TierMoves) > 0 && cfg.TierNamed(m.Tier.Name) == t
+			})
 		}
 	}
 	for _, s := range cfg.Segments {
@@ -174,10 +181,20 @@ func readRoleLive(ctx context.Context, grants RoleGrants, conns Conns, caddr str
 // platform; in a sub-community, they hold its copy of the role. held
 // counts the live assignments hearth made of those roles, for the
 // removal guard.
-func roleSync(ctx context.Context, cfg *config.Config, members Members, grants RoleGrants, byAddr map[string]state.Resource, conns Conns) (out []Change, held int, err error) {
+//
+// An assignment the daemon's outbox has queued already (a role.add or
+// role.remove still pending, as while it catches up) is marked so
+// (reasonRoleQueued): apply makes it all the same, and the outbox's
+// delivery then finds it made (held already, or not held: left alone).
+// queued counts them, for a warning.
+func roleSync(ctx context.Context, cfg *config.Config, members Members, grants RoleGrants, byAddr map[string]state.Resource, conns Conns) (out []Change, held, queued int, err error) {
 	byCommunity := syncedRoles(cfg, byAddr)
 	if len(byCommunity) == 0 {
-		return nil, 0, nil
+		return nil, 0, 0, nil
+	}
+	pending, err := queuedRoles(ctx, grants)
+	if err != nil {
+		return nil, 0, 0, err
 	}
 	holders := familyHolders(cfg, byAddr)
 	var stored []*state.Member
@@ -187,7 +204,7 @@ func roleSync(ctx context.Context, cfg *config.Config, members Members, grants R
 		}
 		return nil
 	}); err != nil {
-		return nil, 0, fmt.Errorf("reading members: %w", err)
+		return nil, 0, 0, fmt.Errorf("reading members: %w", err)
 	}
 	for _, caddr := range slices.Sorted(maps.Keys(byCommunity)) {
 		co, ok := byAddr[caddr]
@@ -196,7 +213,7 @@ func roleSync(ctx context.Context, cfg *config.Config, members Members, grants R
 		}
 		l, ok, err := readRoleLive(ctx, grants, conns, caddr, co)
 		if err != nil {
-			return nil, 0, err
+			return nil, 0, 0, err
 		}
 		if !ok {
 			continue
@@ -227,13 +244,23 @@ func roleSync(ctx context.Context, cfg *config.Config, members Members, grants R
 				case want[id]:
 					c := change(id, Create)
 					c.After = platform.Attrs{"member": id, "role": role.res.ID}
-					if made[id] {
+					switch {
+					case made[id]:
+						// Given once already (a role.add still queued
+						// is from before that).
 						c.Reason = reasonRoleRemoved
+					case pending[[2]string{role.addr, id}] == "role.add":
+						c.Reason = reasonRoleQueued
+						queued++
 					}
 					creates = append(creates, c)
 				case live && made[id]:
 					c := change(id, Delete)
 					c.ID, c.Before = a.ID, settable(a)
+					if pending[[2]string{role.addr, id}] == "role.remove" {
+						c.Reason = reasonRoleQueued
+						queued++
+					}
 					deletes = append(deletes, c)
 				case live:
 					// Not hearth's: left alone.
@@ -252,7 +279,51 @@ func roleSync(ctx context.Context, cfg *config.Config, members Members, grants R
 			out = append(append(out, creates...), deletes...)
 		}
 	}
-	return out, held, nil
+	return out, held, queued, nil
+}
+
+// queuedRoles are the role changes the outbox has pending, the latest
+// for each role address and member ("role.add" or "role.remove"), where
+// the store lists its outbox; the daemon queued them as members moved.
+func queuedRoles(ctx context.Context, st RoleGrants) (map[[2]string]string, error) {
+	sel, ok := st.(state.OutboxSelector)
+	if !ok {
+		return nil, nil
+	}
+	entries, err := sel.SelectOutbox(ctx, state.OutboxFilter{Statuses: []string{state.OutboxPending}})
+	if err != nil {
+		return nil, fmt.Errorf("reading the outbox: %w", err)
+	}
+	slices.SortStableFunc(entries, func(a, b state.OutboxEntry) int { return a.At.Compare(b.At) })
+	out := map[[2]string]string{}
+	for _, e := range entries {
+		if e.Kind != "role.add" && e.Kind != "role.remove" {
+			continue
+		}
+		if addr := queuedRoleAddr(&e.Action); addr != "" {
+			out[[2]string{addr, e.Member}] = e.Kind
+		}
+	}
+	return out, nil
+}
+
+// queuedRoleAddr is the address of the role a queued role change is of:
+// its key ends with the configured role's address, and its community is
+// the member's place (a sub-community's copy of the role).
+func queuedRoleAddr(a *state.Action) string {
+	i := strings.LastIndexByte(a.Key, '/')
+	if i < 0 {
+		return ""
+	}
+	addr := a.Key[i+1:]
+	_, name, ok := strings.Cut(addr, ".role.")
+	if !ok || !strings.HasPrefix(addr, "community.") {
+		return ""
+	}
+	if a.Community != "" {
+		return "community." + a.Community + ".role." + name
+	}
+	return addr
 }
 
 // roleDrift reports, for Drift, the assignments hearth made that are no

@@ -3,6 +3,7 @@ package plan_test
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -421,5 +422,92 @@ func TestGrantRecordsAndForget(t *testing.T) {
 	}
 	if left, err := f.store.RoleGrants(ctx, "platform.local.main", co); err != nil || len(left) != 0 {
 		t.Fatalf("records after rm of the community: %v %v", left, err)
+	}
+}
+
+// While the daemon catches up its outbox, the role changes it queued as
+// members moved are marked in the plan: a role.add pending for a member
+// who should hold the role, and a role.remove pending for one who should
+// not, with a warning that counts them. Apply makes them all the same
+// (the outbox's delivery then finds them made). One not queued is
+// planned as ever.
+func TestQueuedRoleChangesAreMarked(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, base+`
+tier "regular" {
+  rank = 1
+  when = "member.points >= 100"
+  role = community.c.role.mod
+}
+`)
+	f.mustApply(f.mustPlan())
+	conn := f.conns["platform.local.main"].(*local.Conn)
+	var ms []*state.Member
+	for _, name := range []string{"Ann", "Bob", "Cy"} {
+		o, err := conn.Join(ctx, local.JoinRequest{Community: f.id("community.c"), Name: name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := state.NewMember(o.ID, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+		m.Tier = state.TierState{Name: "regular", Rank: 1}
+		ms = append(ms, m)
+	}
+	members := func(ctx context.Context, fn func(*state.Member) error) error {
+		for _, m := range ms {
+			if err := fn(m); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	withRoles := plan.Options{Members: members, AllowRemovals: true}
+	// Cy holds the role, given by hearth.
+	ms[0].Tier, ms[1].Tier = state.TierState{}, state.TierState{}
+	first, err := f.plan(withRoles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.mustApply(first)
+	// Cy is demoted and Ann and Bob promoted by the daemon, which queued
+	// Cy's and Ann's role changes; Bob's it has not queued (delivered
+	// and lost, say).
+	ms[0].Tier, ms[1].Tier, ms[2].Tier = ms[2].Tier, ms[2].Tier, state.TierState{}
+	b, err := f.store.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	role := func(kind, id string) state.Action {
+		return state.Action{Key: kind + "/e1/" + id + "/community.c.role.mod", Kind: kind, Member: id, At: time.Now(), Platform: "platform.local.main", Community: "c", Target: id, Role: "mod"}
+	}
+	if err := b.Enqueue([]state.Action{role("role.remove", ms[2].ID), role("role.add", ms[0].ID)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	p, err := f.plan(withRoles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, c := range p.Changes {
+		if c.Action != plan.NoOp {
+			got[string(c.Action)+" "+c.Address] = c.Reason
+		}
+	}
+	want := map[string]string{
+		"create community.c.role.mod.member." + ms[0].ID: "queued in the outbox already",
+		"create community.c.role.mod.member." + ms[1].ID: "",
+		"delete community.c.role.mod.member." + ms[2].ID: "queued in the outbox already",
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("plan: %v\nwant %v", got, want)
+	}
+	if len(p.Warnings) != 1 || !strings.HasPrefix(p.Warnings[0], "2 member role assignments below (queued in the outbox already) are queued in the daemon's outbox") {
+		t.Errorf("warnings: %q", p.Warnings)
+	}
+	// Apply makes them all the same.
+	if r := f.mustApply(p); r.Added != 2 || r.Destroyed != 1 {
+		t.Errorf("applied %+v", r)
 	}
 }

@@ -67,6 +67,12 @@ func TestForecast(t *testing.T) {
 	}{
 		{"no grace", "", 30 * 24 * time.Hour, "would be demoted to no tier at the next evaluation: keep fails, and core has no grace or demote_after to hold it"},
 		{"grace past the expiry", `grace = "25d"`, 35 * 24 * time.Hour, "held by grace until 2026-02-05 10:00: keep fails, but the grace period (25d)"},
+		// demote_after counts from when keep fails, through the grace:
+		// the two overlap, and the later end demotes (not their sum).
+		{"demote_after past the grace", "grace = \"25d\"\n  demote_after = \"10d\"", 40 * 24 * time.Hour,
+			"held by grace until 2026-02-05 10:00: keep fails, but the grace period (25d) after the promotion of 2026-01-11 10:00 runs; demote_after (10d) counts from when keep started failing, 2026-01-31 10:00, so the member is demoted at 2026-02-10 10:00 unless keep holds again"},
+		{"demote_after within the grace", "grace = \"25d\"\n  demote_after = \"3d\"", 35 * 24 * time.Hour,
+			"held by grace until 2026-02-05 10:00: keep fails, but the grace period (25d) after the promotion of 2026-01-11 10:00 runs; demote_after (3d), counted from when keep started failing (2026-01-31 10:00), is over by then"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			src := forecastSrc

@@ -185,6 +185,9 @@ func graceOf(t *config.Tier, m *state.Member) time.Duration {
 	if t.Name == m.Tier.Name && tierImported(m) {
 		return max(t.Grace, ImportedTierHold)
 	}
+	if t.Name == m.Tier.Name && placedOn(m) {
+		return 0 // placed there by the files, not promoted: no grace
+	}
 	return t.Grace
 }
 

@@ -2,6 +2,7 @@ package runtime_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
@@ -224,6 +225,28 @@ func TestImportedTierHeldThenJudged(t *testing.T) {
 	}
 	if runtime.ImportedTierHold != 30*24*time.Hour {
 		t.Fatalf("ImportedTierHold is %v; the README says 30 days", runtime.ImportedTierHold)
+	}
+}
+
+// With demote_after, an imported tier's keep is not judged during the
+// hold (it reads activity hearth never saw): demote_after counts from the
+// hold's end, not from the import, as it would overlap a grace period.
+func TestImportedTierDemoteAfterCountsFromTheHold(t *testing.T) {
+	cfg := strings.Replace(importedConfig, `keep = "active_days('30d') >= 10"`, `keep = "active_days('30d') >= 10"
+  demote_after = "5d"`, 1)
+	store := state.NewMemory()
+	replayInto(t, store, cfg, importedLines)
+	for _, c := range []struct {
+		day  int
+		want string
+	}{{29, "core"}, {33, "core"}, {36, "regular"}} {
+		day, want := c.day, c.want
+		tick := fmt.Sprintf(`{"id":"p%d","type":"member.profile_updated","member":"ann","at":%q,"attrs":{"locale":"de"}}
+`, day, time.Date(2026, 3, 1, 0, 0, 1, 0, time.UTC).AddDate(0, 0, day).Format(time.RFC3339))
+		replayInto(t, store, cfg, tick)
+		if a := member(t, store, "ann"); a.Tier.Name != want {
+			t.Errorf("ann on %q %d days after the import; want %s (failing since %s)", a.Tier.Name, day, want, a.Tier.FailingSince)
+		}
 	}
 }
 

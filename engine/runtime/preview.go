@@ -41,8 +41,9 @@ type Standing struct {
 // and the campaigns the member would enter. `hearth plan` uses it to show
 // how new rules would move the stored members, so it settles m as the
 // daemon's re-evaluation after a reload does (Reevaluate), as if m were
-// new to the rules, before any wait (qualification windows, grace
-// periods and demote_after are not applied; locked tiers are).
+// new to the rules, with the waits m's stored tier state holds (a
+// qualification window under way, a grace period, demote_after
+// counting) as the runtime honours them, and locked tiers.
 //
 // Most members it settles on a scratch copy, at a few rules each: the
 // strikes live then counted, and in each pass the points due by then
@@ -195,7 +196,7 @@ func (r *Runtime) runsGoOn(m *state.Member, now time.Time) bool {
 }
 
 // settleExact is Preview (and with ends, PreviewEnds) the runtime's way:
-// Reevaluate, waits aside, on a copy of m made through the member codec
+// Reevaluate, on a copy of m made through the member codec
 // (what the daemon reads from a store), new to these rules, in a batch
 // of its own that keeps nothing; the standing and the runs ended are
 // what it changed in the copy. Other members it reaches (grant.to) are
@@ -210,9 +211,7 @@ func (r *Runtime) settleExact(m *state.Member, now time.Time, ends bool, out []R
 	c.Rules = 0 // as Preview takes every member: new to these rules
 	p.box.m, p.ids[0] = c, c.ID
 	p.box.reached = p.box.reached[:0]
-	r.noWaits = true
 	_, _, err = r.Reevaluate(context.Background(), &p.box, p.ids[:], now)
-	r.noWaits = false
 	p.box.m = nil
 	if err != nil {
 		return Standing{}, out, fmt.Errorf("settling member %s: %w", m.ID, err)
@@ -323,7 +322,7 @@ type Settled struct {
 
 // PreviewGroup is PreviewEnds of the members of g together, as the
 // daemon's re-evaluation after a reload settles them among the others:
-// Reevaluate, waits aside, on copies of them in id order, each in a
+// Reevaluate, on copies of them in id order, each in a
 // batch of its own that holds the copies and keeps nothing else. What an
 // incentive on one's moves grants another (grant.to) is applied to that
 // other as it stands then: before its own turn, in which case the
@@ -347,8 +346,6 @@ func (r *Runtime) PreviewGroup(g Group, now time.Time) (settled map[string]Settl
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
-	r.noWaits = true
-	defer func() { r.noWaits = false }()
 	for i := range ids {
 		// A batch per member, as the daemon's sweep takes members in
 		// batches: what one's grants gave another is in the store by
@@ -432,67 +429,47 @@ func (r *Runtime) previewRevoke(p *previewScratch, ch, next *changes, now time.T
 	}
 }
 
-// previewTier is tier on the preview's copy, without the waits it
-// applies: a qualification window, a grace period, demote_after.
+// previewTier is tier on the preview's copy: decideTier, as the runtime
+// decides, honouring the waits the member's stored tier state holds (a
+// qualification window under way, a grace period, demote_after counting),
+// so a rules change is measured against the member as the rules in force
+// left it and not against the waits they were in. The copy's tier state
+// is replaced, never written into: its lists are m's.
 func (r *Runtime) previewTier(p *previewScratch, ch, next *changes, now time.Time) {
-	tiers := r.cfg.Tiers
-	if len(tiers) == 0 || !ch.all && !ch.has(r.keyIdx.time) && !ch.any(r.tierMask) {
+	if len(r.cfg.Tiers) == 0 || !ch.all && !ch.has(r.keyIdx.time) && !ch.any(r.tierMask) {
 		return
 	}
 	c := &p.m
-	to, ok := r.locked[c.ID]
-	if !ok {
-		r.bind(p.w, c, nil, nil, now)
-		to, ok = r.tierFor(p.w, c, now)
-		if !ok {
-			return
+	d := r.decideTier(p.w, c, now, true)
+	c.Tier.Qualifying, c.Tier.FailingSince = d.state.Qualifying, d.state.FailingSince
+	was := c.Tier.Name
+	if d.renamed != nil {
+		c.Tier.Name, c.Tier.Rank = d.renamed.Name, d.renamed.Rank
+	}
+	if d.move != "" {
+		name, rank := "", 0
+		if d.to != nil {
+			name, rank = d.to.Name, d.to.Rank
+		}
+		if name != c.Tier.Name {
+			// As moveTier keeps it: the history's last move (which grace
+			// reads), since when, no keep failing, no window moot.
+			c.Tier.History = append(slices.Clip(c.Tier.History), state.TierChange{From: c.Tier.Name, To: name, At: now, Reason: d.reason})
+			c.Tier.Name, c.Tier.Rank, c.Tier.Since, c.Tier.FailingSince = name, rank, now, time.Time{}
+			if len(c.Tier.Qualifying) > 0 {
+				c.Tier.Qualifying = slices.DeleteFunc(slices.Clone(c.Tier.Qualifying), func(x state.Qualification) bool {
+					t := r.tierNamed(x.Tier)
+					return t == nil || t.Rank <= rank
+				})
+			}
 		}
 	}
-	name, rank := "", 0
-	if to != nil {
-		name, rank = to.Name, to.Rank
-	}
-	if name == c.Tier.Name {
+	if c.Tier.Name == was {
 		return
 	}
-	c.Tier.Name, c.Tier.Rank = name, rank
 	p.w.gen++ // member.tier: bind again
 	next.mark(r.keyIdx.tier)
-	p.heard = p.heard || r.heard.tier
-}
-
-// tierFor is where tier moves a bound member that no lock holds, waits
-// aside: the highest tier above the member's rank (as stored, which the
-// runtime compares) whose when holds; else, on a tier, the highest below
-// it whose keep holds when its own keep fails, or when the configuration
-// no longer has it. ok is false where the member stays.
-func (r *Runtime) tierFor(w *work, m *state.Member, now time.Time) (to *config.Tier, ok bool) {
-	tiers := r.cfg.Tiers
-	for i := len(tiers) - 1; i >= 0 && tiers[i].Rank > m.Tier.Rank; i-- {
-		if r.ruleBool(tiers[i].When, "tier", tiers[i].Name, "when") {
-			return tiers[i], true
-		}
-	}
-	if m.Tier.Rank == 0 {
-		return nil, false // keep holds a tier already held; reaching one takes when
-	}
-	var cur *config.Tier
-	for _, t := range tiers {
-		if t.Name == m.Tier.Name {
-			cur = t
-		}
-	}
-	if cur == nil {
-		return r.highestHolding(w, m, now, 1<<30), true
-	}
-	keep := cur.Keep
-	if keep == nil {
-		keep = cur.When
-	}
-	if r.ruleBool(keep, "tier", cur.Name, "keep") {
-		return nil, false
-	}
-	return r.highestHolding(w, m, now, cur.Rank), true
+	p.heard = p.heard || d.move != "" && r.heard.tier
 }
 
 // previewSegments is segments on the preview's copy.

@@ -10,13 +10,14 @@ import (
 	"github.com/hearth-community/hearth/engine/state"
 )
 
-// The preview is before waits whichever way it settles a member: on its
-// scratch copy, or the runtime's own way, as it does when a move sends an
-// event something hears (here an incentive on tier.changed). A member
-// whose qualification window has not run is promoted all the same, and
-// one whose keep fails within the grace period demoted. The re-evaluation
-// itself still waits, and the stored member is left as it was.
-func TestPreviewIsBeforeWaitsEitherWay(t *testing.T) {
+// The preview honours the waits the stored member is in, whichever way it
+// settles a member: on its scratch copy, or the runtime's own way, as it
+// does when a move sends an event something hears (here an incentive on
+// tier.changed). A member whose qualification window has not run stays
+// below the tier, one whose keep fails within the grace period keeps it,
+// as the re-evaluation itself does, and one whose window has run is
+// promoted. The stored member is left as it was.
+func TestPreviewHonoursWaitsEitherWay(t *testing.T) {
 	const ladder = `
 tier "regular" {
   rank   = 1
@@ -44,8 +45,13 @@ incentive "moved" {
 		faller := state.NewMember("faller", now.AddDate(0, -1, 0))
 		faller.Points, faller.EvaluatedAt = 30, now.Add(-time.Hour)
 		faller.Tier = state.TierState{Name: "core", Rank: 2, Since: now.AddDate(0, 0, -1)}
-		return []*state.Member{climber, faller}
+		// Qualifying for regular for eight days: the 7-day window ran.
+		ready := state.NewMember("ready", now.AddDate(0, -1, 0))
+		ready.Points, ready.EvaluatedAt = 20, now.Add(-time.Hour)
+		ready.Tier.Qualifying = []state.Qualification{{Tier: "regular", Since: now.AddDate(0, 0, -8)}}
+		return []*state.Member{climber, faller, ready}
 	}
+	want := map[string]string{"climber": "", "faller": "core", "ready": "regular"}
 	for _, src := range []string{ladder, ladder + heard} {
 		rt := runtime.New(load(t, src), nil)
 		for _, m := range members() {
@@ -57,8 +63,8 @@ incentive "moved" {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if st.Tier != "regular" {
-				t.Errorf("%s (incentive on tier.changed: %t): the preview puts them on %q, want regular", m.ID, src != ladder, st.Tier)
+			if st.Tier != want[m.ID] {
+				t.Errorf("%s (incentive on tier.changed: %t): the preview puts them on %q, want %q", m.ID, src != ladder, st.Tier, want[m.ID])
 			}
 			if after, _ := m.AppendBinary(nil); !bytes.Equal(doc, after) {
 				t.Errorf("%s: the preview changed the stored member", m.ID)
@@ -75,16 +81,16 @@ incentive "moved" {
 				t.Fatal(err)
 			}
 		}
-		if _, _, err := rt.Reevaluate(context.Background(), b, []string{"climber", "faller"}, now); err != nil {
+		if _, _, err := rt.Reevaluate(context.Background(), b, []string{"climber", "faller", "ready"}, now); err != nil {
 			t.Fatal(err)
 		}
-		for id, want := range map[string]string{"climber": "", "faller": "core"} {
+		for id, want := range want {
 			m, err := b.Member(id)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if m.Tier.Name != want {
-				t.Errorf("%s: the re-evaluation after a preview put them on %q, want %q: it waits", id, m.Tier.Name, want)
+				t.Errorf("%s: the re-evaluation put them on %q, want %q, as the preview said", id, m.Tier.Name, want)
 			}
 		}
 	}

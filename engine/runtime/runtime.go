@@ -106,10 +106,6 @@ type Runtime struct {
 	// heard is which moves send an event something listens to: the
 	// preview settles a member with such a move as the runtime does.
 	heard heard
-	// noWaits has tier ignore qualification windows, grace periods and
-	// demote_after, while the preview settles a member the runtime's way
-	// (settleExact): the preview's moves are before them.
-	noWaits bool
 	// pins are the variants rule tests give members in place of the
 	// split's hash: member id -> campaign -> variant (PinVariants).
 	pins map[string]map[string]string
@@ -434,6 +430,11 @@ func MemberRules(cfg *config.Config) uint64 {
 	for _, t := range cfg.Tiers {
 		field("tier", t.Name, strconv.Itoa(t.Rank), src(t.When), src(t.Keep), t.Grace.String(), t.DemoteAfter.String(), t.Window.String())
 		field(t.Locked...)
+	}
+	// A tier renamed by a moved block: the sweep writes the new name
+	// into the members stored on the old one.
+	for _, from := range slices.Sorted(maps.Keys(cfg.TierMoves)) {
+		field("moved tier", from, cfg.TierMoves[from])
 	}
 	for _, b := range cfg.Badges {
 		field("badge", b.Name, strconv.FormatBool(b.Repeat), src(b.RevokeWhen))
@@ -2001,8 +2002,14 @@ func (r *Runtime) tier(w *work, m *state.Member, ch *changes, ev *events.Event) 
 	}
 	d := r.decideTier(w, m, ev.At, true)
 	m.Tier.Qualifying, m.Tier.FailingSince = d.state.Qualifying, d.state.FailingSince
+	if d.renamed != nil {
+		// A moved block renamed the tier: the member stays on it, under
+		// its new name, with no move.
+		m.Tier.Name, m.Tier.Rank = d.renamed.Name, d.renamed.Rank
+		w.mark(m.ID, r.keyIdx.tier)
+	}
 	if d.move != "" {
-		r.moveTier(w, m, d.to, ev, d.move)
+		r.moveTier(w, m, d.to, ev, d.move, d.reason)
 	}
 }
 
@@ -2017,6 +2024,13 @@ type tierDecision struct {
 	// has.
 	cur  *config.Tier
 	lock *config.Tier // the tier the member is locked on, if any
+	// renamed is the tier a moved block renamed the member's stored tier
+	// to (config.TierMoves), which the member stays on; nil for none.
+	renamed *config.Tier
+	// reason is the move's TierChange.Reason: state.TierLocked for a
+	// lock, state.TierRemoved or state.TierUnlocked for a member placed
+	// by the promotion rules (place); "" for a move the rules made.
+	reason string
 	// keep is what decided about cur, when the member is on a tier that
 	// no promotion or lock moved them off.
 	keep keepState
@@ -2050,10 +2064,20 @@ func (r *Runtime) decideTier(w *work, m *state.Member, at time.Time, count bool)
 		Name string
 		Rank int
 	}{m.Tier.Name, m.Tier.Rank}
+	if len(r.cfg.TierMoves) > 0 {
+		// A tier renamed by a moved block: the member stays on it, under
+		// its new name (and its windows go on counting under theirs).
+		if to, ok := r.cfg.TierMoves[now.Name]; ok {
+			if t := r.cfg.TierNamed(to); t != nil {
+				d.renamed = t
+				now.Name, now.Rank = t.Name, t.Rank
+			}
+		}
+	}
 	if lock, ok := r.locked[m.ID]; ok {
 		d.lock = lock
 		if now.Name != lock.Name {
-			d.move, d.to = "lock", lock
+			d.move, d.to, d.reason = "lock", lock, state.TierLocked
 		}
 		// No rule of a locked member is evaluated, so no when can be
 		// said to hold without a break: windows count again from the
@@ -2061,13 +2085,16 @@ func (r *Runtime) decideTier(w *work, m *state.Member, at time.Time, count bool)
 		st.Qualifying = nil
 		return d
 	}
+	q := qualifying{list: st.Qualifying}
+	if len(r.cfg.TierMoves) > 0 {
+		q.rename(r.cfg)
+	}
 	r.bind(w, m, nil, nil, at)
 	// Promotion: the highest tier above the current one whose when
 	// holds, and has held for its window. Every tier above the one
 	// promoted to is evaluated on the way down, so each qualification
 	// the member keeps is one whose when held at this evaluation: a tier
 	// whose when fails loses its own, not the others'.
-	q := qualifying{list: st.Qualifying}
 	for i := len(tiers) - 1; i >= 0; i-- {
 		t := tiers[i]
 		if t.Rank <= now.Rank {
@@ -2077,7 +2104,7 @@ func (r *Runtime) decideTier(w *work, m *state.Member, at time.Time, count bool)
 			q.drop(t.Name)
 			continue
 		}
-		if t.Window > 0 && !r.noWaits && at.Sub(q.since(t.Name, at)) < t.Window {
+		if t.Window > 0 && at.Sub(q.since(t.Name, at)) < t.Window {
 			continue
 		}
 		d.move, d.to = "promote", t
@@ -2104,8 +2131,12 @@ func (r *Runtime) decideTier(w *work, m *state.Member, at time.Time, count bool)
 		}
 	}
 	d.cur = cur
-	if cur == nil { // the tier was removed from the configuration
-		d.move, d.to = "demote", r.holding(w, m, at, 1<<30, count)
+	if cur == nil {
+		// The tier was removed from the configuration (or renamed with
+		// no moved block): the member is placed as the promotion rules
+		// put them, at most at the rank they held (a higher tier would
+		// have promoted them above).
+		d.move, d.to, d.reason = "demote", r.place(w, m, at, now.Rank, count), state.TierRemoved
 		return d
 	}
 	keep := cur.Keep
@@ -2117,26 +2148,82 @@ func (r *Runtime) decideTier(w *work, m *state.Member, at time.Time, count bool)
 		d.keep = keepHolds
 		return d
 	}
-	// The preview (noWaits) skips the grace period, but not what the
-	// comparison also does without one: keep the tier against an event
-	// from before the member reached it, such as a grant (grant.to) of a
-	// member settled at an earlier time than the one reached.
-	if at.Sub(m.Tier.Since) < graceOf(cur, m) && (!r.noWaits || at.Before(m.Tier.Since)) {
+	if at.Before(m.Tier.Since) {
+		// Asked of a time before the member reached the tier (a grant,
+		// grant.to, settling a member at an earlier time): no time
+		// before reaching a tier demotes from it.
 		d.keep = keepGrace
 		return d
 	}
-	if cur.DemoteAfter > 0 && !r.noWaits {
-		if st.FailingSince.IsZero() {
-			st.FailingSince = at
-		}
-		if at.Sub(st.FailingSince) < cur.DemoteAfter {
-			d.keep = keepFailing
-			return d
-		}
+	if lockEnded(m) {
+		// Held by a lock the files no longer have (a partner's contract
+		// ended): the member never reached the tier by its rules, so no
+		// grace or demote_after holds it, and they land where the
+		// promotion rules put them below it.
+		d.keep = keepFails
+		d.move, d.to, d.reason = "demote", r.place(w, m, at, cur.Rank-1, count), state.TierUnlocked
+		return d
+	}
+	// demote_after counts from the first evaluation keep fails at, grace
+	// period or not: the two overlap, and the member is demoted once
+	// both are over. An imported tier's hold is the exception: keep is
+	// not judged during it, since it reads activity hearth never saw.
+	inGrace := at.Sub(m.Tier.Since) < graceOf(cur, m)
+	if inGrace && tierImported(m) {
+		d.keep = keepGrace
+		return d
+	}
+	if cur.DemoteAfter > 0 && st.FailingSince.IsZero() {
+		st.FailingSince = at
+	}
+	switch {
+	case inGrace:
+		d.keep = keepGrace
+		return d
+	case cur.DemoteAfter > 0 && at.Sub(st.FailingSince) < cur.DemoteAfter:
+		d.keep = keepFailing
+		return d
 	}
 	d.keep = keepFails
 	d.move, d.to = "demote", r.holding(w, m, at, cur.Rank, count)
 	return d
+}
+
+// lockEnded reports whether m, locked on no tier, holds its tier by a
+// lock: its last move is the lock that put it there.
+func lockEnded(m *state.Member) bool {
+	h := m.Tier.History
+	if len(h) == 0 {
+		return false
+	}
+	last := h[len(h)-1]
+	return last.Reason == state.TierLocked && last.To == m.Tier.Name && last.At.Equal(m.Tier.Since)
+}
+
+// placedOn reports whether m holds its tier by a placement (place): the
+// last move put it there when its tier was removed or its lock ended.
+func placedOn(m *state.Member) bool {
+	h := m.Tier.History
+	if len(h) == 0 {
+		return false
+	}
+	last := h[len(h)-1]
+	return (last.Reason == state.TierRemoved || last.Reason == state.TierUnlocked) && last.To == m.Tier.Name && last.At.Equal(m.Tier.Since)
+}
+
+// place is where the promotion rules put a member whose tier was removed
+// or whose lock ended: the highest tier ranked at most rank whose when
+// holds, windows aside (the member comes down from a tier at least that
+// high, not up to it); nil for none.
+func (r *Runtime) place(w *work, m *state.Member, now time.Time, rank int, count bool) *config.Tier {
+	r.bind(w, m, nil, nil, now)
+	for i := len(r.cfg.Tiers) - 1; i >= 0; i-- {
+		t := r.cfg.Tiers[i]
+		if t.Rank <= rank && r.tierRule(t.When, t.Name, "when", count) {
+			return t
+		}
+	}
+	return nil
 }
 
 // qualifying is the member's tier qualifications as decideTier works on
@@ -2160,6 +2247,20 @@ func (q *qualifying) since(tier string, at time.Time) time.Time {
 	q.own(1)
 	q.list = append(q.list, state.Qualification{Tier: tier, Since: at})
 	return at
+}
+
+// rename puts the qualifications for tiers renamed by moved blocks under
+// the new names.
+func (q *qualifying) rename(cfg *config.Config) {
+	for i, x := range q.list {
+		if _, ok := cfg.TierMoves[x.Tier]; !ok {
+			continue
+		}
+		if t := cfg.TierNamed(x.Tier); t != nil {
+			q.own(0)
+			q.list[i].Tier = t.Name
+		}
+	}
 }
 
 // drop ends the member's qualification for tier, if any.
@@ -2212,13 +2313,9 @@ func (r *Runtime) tierRule(p *config.Rule, name, attr string, count bool) bool {
 	return err == nil && ok
 }
 
-// highestHolding is the highest tier below rank whose keep (or when)
-// holds; nil for none.
-func (r *Runtime) highestHolding(w *work, m *state.Member, now time.Time, below int) *config.Tier {
-	return r.holding(w, m, now, below, true)
-}
-
-// holding is highestHolding, its evaluations counted or not (tierRule).
+// holding is the highest tier below rank whose keep (or when) holds, nil
+// for none: where a demotion lands. Its evaluations are counted or not
+// (tierRule).
 func (r *Runtime) holding(w *work, m *state.Member, now time.Time, below int, count bool) *config.Tier {
 	r.bind(w, m, nil, nil, now)
 	for i := len(r.cfg.Tiers) - 1; i >= 0; i-- {
@@ -2237,7 +2334,7 @@ func (r *Runtime) holding(w *work, m *state.Member, now time.Time, below int, co
 	return nil
 }
 
-func (r *Runtime) moveTier(w *work, m *state.Member, t *config.Tier, ev *events.Event, change string) {
+func (r *Runtime) moveTier(w *work, m *state.Member, t *config.Tier, ev *events.Event, change, reason string) {
 	from := m.Tier.Name
 	to, rank := "", 0
 	if t != nil {
@@ -2246,7 +2343,7 @@ func (r *Runtime) moveTier(w *work, m *state.Member, t *config.Tier, ev *events.
 	if from == to {
 		return
 	}
-	m.Tier.History = append(m.Tier.History, state.TierChange{From: from, To: to, At: ev.At, Event: ev.ID})
+	m.Tier.History = append(m.Tier.History, state.TierChange{From: from, To: to, At: ev.At, Event: ev.ID, Reason: reason})
 	m.Tier.Name, m.Tier.Rank, m.Tier.Since = to, rank, ev.At
 	m.Tier.FailingSince = time.Time{}
 	// The qualifications for tiers above the new one go on counting:

@@ -102,6 +102,13 @@ func (r *Runtime) tierVerdict(m *state.Member, t *config.Tier, at time.Time) *Ve
 	when := r.tierRule(t.When, t.Name, "when", false)
 	keep := r.tierRule(keepRule(t), t.Name, "keep", false)
 	r.bound = bindKey{}
+	if d.renamed != nil {
+		// On a tier a moved block renamed, not written back yet: the
+		// member is on it under its new name.
+		c := *m
+		c.Tier.Name, c.Tier.Rank = d.renamed.Name, d.renamed.Rank
+		m = &c
+	}
 	return tierText(r.cfg.Tiers, t, m, d, at, when, keep)
 }
 
@@ -216,10 +223,17 @@ func tierText(tiers []*config.Tier, t *config.Tier, m *state.Member, d tierDecis
 			} else {
 				v.Text = fmt.Sprintf("held by grace until %s: keep fails, but the grace period (%s) after the promotion of %s runs; ", stamp(v.Until), durations.FormatDays(t.Grace), stamp(v.Since))
 			}
-			if t.DemoteAfter > 0 {
+			switch end := d.state.FailingSince.Add(t.DemoteAfter); {
+			case t.DemoteAfter > 0 && tierImported(m):
 				v.Text += fmt.Sprintf("then keep must go on failing for demote_after (%s) before a demotion", durations.FormatDays(t.DemoteAfter))
-			} else {
+			case t.DemoteAfter == 0:
 				v.Text += "demoted at the first evaluation from then unless keep holds again"
+			case end.After(v.Until):
+				// demote_after counts from when keep started failing,
+				// grace or not: it ends after the grace here.
+				v.Text += fmt.Sprintf("demote_after (%s) counts from when keep started failing, %s, so the member is demoted at %s unless keep holds again", durations.FormatDays(t.DemoteAfter), stamp(d.state.FailingSince), stamp(end))
+			default:
+				v.Text += fmt.Sprintf("demote_after (%s), counted from when keep started failing (%s), is over by then: demoted at the first evaluation from then unless keep holds again", durations.FormatDays(t.DemoteAfter), stamp(d.state.FailingSince))
 			}
 		case keepFailing:
 			v.Decision = VerdictDemoteAfter
@@ -274,7 +288,10 @@ func firstWindow(tiers []*config.Tier, d tierDecision, t *config.Tier) (first st
 func demoteReason(d tierDecision, m *state.Member) string {
 	t := d.cur
 	if t == nil {
-		return fmt.Sprintf("tier %s is no longer in the configuration", m.Tier.Name)
+		return fmt.Sprintf("tier %s is no longer in the configuration, so the member is placed by the promotion rules: on the highest tier ranked at most %d (the rank they held) whose when holds, with no grace on it", m.Tier.Name, m.Tier.Rank)
+	}
+	if d.reason == state.TierUnlocked {
+		return fmt.Sprintf("the member is no longer locked on %s and its keep fails: a lock is no promotion, so no grace or demote_after holds them, and they are placed by the promotion rules, on the highest lower tier whose when holds, with no grace on it", t.Name)
 	}
 	graceEnded := ""
 	if grace := graceOf(t, m); grace > 0 {

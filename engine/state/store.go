@@ -54,6 +54,20 @@ const ChangeImport = "import"
 // them; the imported file did.
 const RuleImported = "imported"
 
+// Reasons of tier moves (TierChange.Reason) other than RuleImported; ""
+// is a move the rules made.
+const (
+	// TierLocked is a move to the tier a tier's locked list holds the
+	// member on.
+	TierLocked = "locked"
+	// TierRemoved is a member placed by the promotion rules (when) because
+	// the configuration no longer has their tier.
+	TierRemoved = "tier removed"
+	// TierUnlocked is a member placed by the promotion rules (when) once
+	// the lock that held them on their tier is gone and its keep fails.
+	TierUnlocked = "unlocked"
+)
+
 // ErrNotFound is returned for an unknown member.
 var ErrNotFound = errors.New("not found")
 
