@@ -636,8 +636,12 @@ func TestEvents(t *testing.T) {
 	if _, err := f.c.Post(ctx, local.PostRequest{Channel: f.channel, Member: f.ann, Text: "welcome!", ReplyTo: first.ID}); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.c.React(ctx, local.ReactRequest{Message: first.ID, Member: f.ann, Emoji: "👍"}); err != nil {
-		t.Fatal(err)
+	if added, err := f.c.React(ctx, local.ReactRequest{Message: first.ID, Member: f.ann, Emoji: "👍"}); err != nil || !added {
+		t.Fatal(added, err)
+	}
+	// The same emoji again is no reaction.added: one of each per member.
+	if added, err := f.c.React(ctx, local.ReactRequest{Message: first.ID, Member: f.ann, Emoji: "👍"}); err != nil || added {
+		t.Fatalf("second 👍: added %v, %v", added, err)
 	}
 	// A member writing to the app: a survey reply, say.
 	if _, err := f.c.WriteToApp(ctx, f.community, bob.ID, "pulse recommend 9"); err != nil {

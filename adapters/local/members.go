@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -254,12 +255,15 @@ type ReactRequest struct {
 }
 
 // React emits reaction.added for a member's reaction to a message in a
-// community they are in.
-func (c *Conn) React(ctx context.Context, req ReactRequest) error {
+// community they are in. It reports false, emitting nothing, for an
+// emoji the member has on the message already: platforms keep one of
+// each per member, so repeating it earns nothing there either.
+func (c *Conn) React(ctx context.Context, req ReactRequest) (bool, error) {
 	if req.Emoji == "" || utf8.RuneCountInString(req.Emoji) > 64 {
-		return fmt.Errorf("%w: an emoji has 1 to 64 characters", platform.ErrInvalid)
+		return false, fmt.Errorf("%w: an emoji has 1 to 64 characters", platform.ErrInvalid)
 	}
-	return c.update(ctx, func(d *db) (bool, error) {
+	added := false
+	err := c.update(ctx, func(d *db) (bool, error) {
 		now := c.now().UTC()
 		m := d.messages[req.Message]
 		if m == nil {
@@ -268,10 +272,17 @@ func (c *Conn) React(ctx context.Context, req ReactRequest) error {
 		if d.membership(m.Community, req.Member) == nil {
 			return false, fmt.Errorf("member %q is not in community %q: %w", req.Member, d.communityName(m.Community), platform.ErrNotFound)
 		}
+		key := req.Member + " " + req.Emoji
+		if slices.Contains(m.Reactions, key) {
+			return false, nil
+		}
+		m.Reactions = append(m.Reactions, key)
+		added = true
 		attrs := map[string]any{"emoji": req.Emoji, "target": m.ID, "channel": d.channels[m.Channel].Name, "channel_id": m.Channel}
 		putIf(attrs, "target_member", m.Author)
 		return true, d.emit(m.Community, "reaction.added", req.Member, atOr(req.At, now), attrs)
 	})
+	return added && err == nil, err
 }
 
 // Pin pins or unpins a message by hand, as a moderator does outside

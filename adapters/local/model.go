@@ -149,6 +149,9 @@ type Message struct {
 	PostedAt  time.Time `json:"posted_at"`
 	Pinned    bool      `json:"pinned,omitempty"`
 	PinnedAt  time.Time `json:"pinned_at,omitzero"`
+	// Reactions are "MEMBER EMOJI" pairs: a member adds an emoji to a
+	// message once, as on Discord and Slack.
+	Reactions []string `json:"reactions,omitempty"`
 }
 
 // DirectMessage is a private message between the app and a member.

@@ -61,7 +61,10 @@ mute), and a role or a message for an id the platform does not have
 about a quarter of an hour and then moves to the dead letters, saying
 to run join -id. reply writes to
 hearth directly, as a member answering a direct message: a survey's
-answers are replies such as "pulse recommend 9 more_of=events". role gives
+answers are replies such as "pulse recommend 9 more_of=events". react
+adds an emoji to a message (-emoji, default 👍) as a member: once per
+member and emoji, as on Discord and Slack, so reacting again with the
+same emoji sends no second reaction.added. role gives
 a member a role by hand (-take takes it), as a moderator does outside
 hearth: hearth plan and hearth run take back only the roles hearth gave,
 so one given by hand stays, even of a role a tier gives, and hearth drift
@@ -304,8 +307,14 @@ func runLocal(ctx context.Context, s *stdio, args []string) int {
 		}
 		fmt.Fprintf(s.out, "posted %s\n", msg.ID)
 	case "react":
-		if err := lc.React(ctx, local.ReactRequest{Message: *message, Member: *member, Emoji: *emoji}); err != nil {
+		added, err := lc.React(ctx, local.ReactRequest{Message: *message, Member: *member, Emoji: *emoji})
+		if err != nil {
 			return fail(memberNotFound(ctx, lc, plat.Name, "-member", *member, err))
+		}
+		if !added {
+			// As on Discord and Slack: one of each emoji per member.
+			fmt.Fprintf(s.out, "%s has reacted to %s with %s already: nothing new (a member adds an emoji to a message once)\n", *member, *message, *emoji)
+			break
 		}
 		fmt.Fprintln(s.out, "reacted")
 	case "reply":

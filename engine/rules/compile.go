@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/agext/levenshtein"
@@ -1843,6 +1844,7 @@ var (
 	reHCLRef       = regexp.MustCompile(`^(var|local)\.[A-Za-z_][A-Za-z0-9_-]*`)
 	reNoField      = regexp.MustCompile(`^type \*?\S*\.(Member|Community) has no field (\S+)`)
 	reUnknownField = regexp.MustCompile(`^unknown field (\S+)`)
+	reScalarField  = regexp.MustCompile(`^type (int|float64|string|bool) has no field (\S+)`)
 	reUnknownFunc  = regexp.MustCompile(`^unknown func (\S+)`)
 	reCoalesceMix  = regexp.MustCompile(`^Operator \((.+?)\) and coalesce expressions \(\?\?\) cannot be mixed`)
 	reMismatch     = regexp.MustCompile(`^invalid operation: (\S+) \(mismatched types (\S+) and (\S+)\)`)
@@ -1922,6 +1924,9 @@ func (c *Compiler) explain(err error, src string, scope Scope) *Error {
 	case reNoField.MatchString(msg):
 		m := reNoField.FindStringSubmatch(msg)
 		e.Message, e.Hint = noField(strings.ToLower(m[1]), m[2])
+	case reScalarField.MatchString(msg):
+		m := reScalarField.FindStringSubmatch(msg)
+		e.Message, e.Hint = scalarField(src[:from], m[1], m[2])
 	case reUnknownField.MatchString(msg) && scope.Event != nil:
 		name := reUnknownField.FindStringSubmatch(msg)[1]
 		e.Message, e.Hint = noEventAttr(scope, name, nameAfter(src, from, name))
@@ -1944,6 +1949,31 @@ func (c *Compiler) explain(err error, src string, scope Scope) *Error {
 		e.Message = strings.TrimSuffix(upperFirst(strings.TrimSpace(msg)), ".") + "."
 	}
 	return e
+}
+
+// scalarField explains reading a field of a plain value, such as
+// member.badges.helper: badges is how many the member holds, so the
+// question "do they hold helper" is a function's.
+func scalarField(before, kind, name string) (msg, hint string) {
+	of := before
+	if i := strings.LastIndexFunc(strings.TrimSuffix(of, "."), func(r rune) bool {
+		return r != '.' && r != '_' && !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	}); i >= 0 {
+		of = of[i+1:]
+	}
+	of = strings.TrimSuffix(of, ".")
+	what := map[string]string{"int": "a number", "float64": "a number", "string": "text", "bool": "true or false"}[kind]
+	if of == "" {
+		return fmt.Sprintf("A value of type %s has no field %q.", kind, name), ""
+	}
+	msg = fmt.Sprintf("%s is %s, which has no field %q.", of, what, name)
+	switch of {
+	case "member.badges":
+		hint = fmt.Sprintf("member.badges is how many badge awards the member holds; has_badge('%s') says whether they hold that one.", name)
+	case "member.tier":
+		hint = fmt.Sprintf("member.tier is the tier's name: compare it, such as member.tier == '%s'.", name)
+	}
+	return msg, hint
 }
 
 // noField says that member or community (what) has no field name.

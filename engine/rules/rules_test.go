@@ -118,6 +118,9 @@ func TestCompileErrors(t *testing.T) {
 		// member.referrer is a field: a typo of it is told so, not sent
 		// to member.attrs.
 		{`member.referer != ""`, "", `member has no field "referer"`, `Did you mean "referrer"?`, "referer"},
+		// A count or a name read as if it held fields.
+		{`member.badges.helper != nil`, "", `member.badges is a number, which has no field "helper"`, `has_badge('helper') says whether they hold that one.`, "helper"},
+		{`member.tier.core`, "", `member.tier is text, which has no field "core"`, `member.tier == 'core'`, "core"},
 		// An attribute no event type has: declare it, on a standard type too.
 		{`event.campaign == "spring"`, "event", `event has no attribute "campaign"`, `declare it in an event block for the type, a standard type too: event "TYPE" { attributes = { campaign = "string" } }.`, "campaign"},
 		{`member.points + 1`, "", `must give a bool`, "", ""},
