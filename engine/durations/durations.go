@@ -389,13 +389,13 @@ func ParseRate(s string, scale Scale) (Rate, error) {
 // parseRate is ParseRate; calendar says whether calendar periods are
 // allowed (ParseLimit), so its errors name them.
 func parseRate(s string, scale Scale, calendar bool) (Rate, error) {
-	forms := "a number and a unit, such as \"5/30d\""
+	forms := "such as \"5/30d\""
 	if calendar {
-		forms = "a number and a unit for a rolling window, such as \"5/30d\" or \"3/24h\", or a calendar period: \"5/day\", \"5/week\" (weeks from Monday) or \"5/month\""
+		forms = "a rolling one, such as \"5/30d\" or \"3/24h\", or a calendar period: \"5/day\", \"5/week\" (weeks from Monday) or \"5/month\""
 	}
 	count, window, ok := strings.Cut(strings.TrimSpace(s), "/")
 	if !ok {
-		return Rate{}, fmt.Errorf("%w %q: a rate is a count, \"/\" and a window: %s", ErrSyntax, s, forms)
+		return Rate{}, fmt.Errorf("%w %q: a rate is a count and a window, %s", ErrSyntax, s, forms)
 	}
 	if w := strings.TrimSpace(window); w != "" && strings.Trim(strings.ToLower(w), "abcdefghijklmnopqrstuvwxyz ") == "" {
 		// A word for a window ("month", "weeks", "calendar month"): a
@@ -403,7 +403,10 @@ func parseRate(s string, scale Scale, calendar bool) (Rate, error) {
 		if _, ok := calendarPeriod(w); ok && !calendar {
 			return Rate{}, fmt.Errorf("%w %q: a calendar period is for an incentive's limit and points_cap only; write a window, such as \"5/30d\"", ErrSyntax, s)
 		}
-		return Rate{}, fmt.Errorf("%w %q: the window after \"/\" is %s", ErrSyntax, s, forms)
+		if calendar {
+			return Rate{}, fmt.Errorf("%w %q: the window after \"/\" is a number and a unit, such as \"5/30d\" or \"3/24h\" (rolling), or a calendar period: \"5/day\", \"5/week\" (weeks from Monday) or \"5/month\"", ErrSyntax, s)
+		}
+		return Rate{}, fmt.Errorf("%w %q: the window after \"/\" is a number and a unit, %s", ErrSyntax, s, forms)
 	}
 	count = strings.TrimSpace(count)
 	n, err := strconv.Atoi(count)

@@ -251,7 +251,7 @@ func TestParseLimit(t *testing.T) {
 	for in, want := range map[string]string{
 		"5/months":    `write "5/month" for the calendar month`,
 		"5/fortnight": `"5/day", "5/week" (weeks from Monday) or "5/month"`,
-		"5/year":      `a rolling window, such as "5/30d"`,
+		"5/year":      `a number and a unit, such as "5/30d" or "3/24h" (rolling), or a calendar period`,
 		"5/1month":    `write "5/month" for the calendar month, from its start, or a rolling window such as "5/30d"`,
 		"5/1 week":    `write "5/week" for the calendar week`,
 		"0/month":     "at least 1",
