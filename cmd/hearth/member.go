@@ -1419,7 +1419,13 @@ func printIncentiveCheck(w io.Writer, c *runtime.IncentiveCheck) {
 			fmt.Fprintf(w, "  cooldown %s: last grant %s, next possible %s\n", c.Cooldown, day(c.LastGrant), day(c.CooldownUntil))
 		}
 	}
-	if c.Limit != "" {
+	if c.Limit != "" && c.LimitPeriod != "" {
+		fmt.Fprintf(w, "  limit %s: %s this %s", c.Limit, plural(c.GrantsInWindow, "grant", "grants"), c.LimitPeriod)
+		if !c.LimitUntil.IsZero() {
+			fmt.Fprint(w, ", the limit reached")
+		}
+		fmt.Fprintf(w, "; resets %s\n", c.LimitResets)
+	} else if c.Limit != "" {
 		fmt.Fprintf(w, "  limit %s: %s in the window", c.Limit, plural(c.GrantsInWindow, "grant", "grants"))
 		if !c.LimitUntil.IsZero() {
 			fmt.Fprintf(w, ", the limit reached: next possible %s", day(c.LimitUntil))
