@@ -234,6 +234,13 @@ func (b *body) limit(name string, loc *time.Location) *durations.Rate {
 // A calendar period ("100/month") is the UTC one, the days being UTC's.
 func (b *body) dayRate(name string) *durations.Rate {
 	r := b.limit(name, time.UTC)
+	if r != nil && r.Period != durations.PeriodNone && b.l.cfg.Settings.Timezone != time.UTC {
+		// A limit's period beside it turns at midnight in the zone, this
+		// one at midnight UTC: say so before a payout run finds out.
+		b.l.warnf(b.attr(name).Expr.Range().Ptr(), name+" counts UTC "+r.Period.String()+"s",
+			"%s keeps points by UTC day, so %q is the UTC %s: it starts again at 00:00 UTC, not at midnight in hearth.timezone (%s) as a limit's calendar period does.",
+			name, r.String(), r.Period, b.l.cfg.Settings.TimezoneName)
+	}
 	if r == nil || r.Period != durations.PeriodNone || r.Window%durations.Day == 0 {
 		return r
 	}
