@@ -308,8 +308,7 @@ func (r Rate) Same(o Rate) bool {
 // has left it.
 func (r Rate) Since(at time.Time) time.Time {
 	if r.Period != PeriodNone {
-		start, _ := r.Period.Bounds(at, r.Zone)
-		return start
+		return r.Period.start(at, r.Zone) // a grant's check: no need of the next
 	}
 	return at.Add(-r.Window + 1)
 }
@@ -339,18 +338,36 @@ func (p Period) String() string {
 // of the month's 1st, the first instant of that date where a
 // daylight-saving change skips midnight.
 func (p Period) Bounds(at time.Time, loc *time.Location) (start, next time.Time) {
+	y, m, d, loc := p.first(at, loc)
+	switch p {
+	case PeriodWeek:
+		return midnight(y, m, d, loc), midnight(y, m, d+7, loc)
+	case PeriodMonth:
+		return midnight(y, m, d, loc), midnight(y, m+1, d, loc)
+	}
+	return midnight(y, m, d, loc), midnight(y, m, d+1, loc)
+}
+
+func (p Period) start(at time.Time, loc *time.Location) time.Time {
+	y, m, d, loc := p.first(at, loc)
+	return midnight(y, m, d, loc)
+}
+
+// first is the first date of the period at is in, in loc (nil: UTC),
+// and the zone.
+func (p Period) first(at time.Time, loc *time.Location) (int, time.Month, int, *time.Location) {
 	if loc == nil {
 		loc = time.UTC
 	}
-	y, m, d := at.In(loc).Date()
+	local := at.In(loc)
+	y, m, d := local.Date()
 	switch p {
 	case PeriodWeek:
-		d -= (int(at.In(loc).Weekday()) + 6) % 7 // days since Monday
-		return midnight(y, m, d, loc), midnight(y, m, d+7, loc)
+		d -= (int(local.Weekday()) + 6) % 7 // days since Monday
 	case PeriodMonth:
-		return midnight(y, m, 1, loc), midnight(y, m+1, 1, loc)
+		d = 1
 	}
-	return midnight(y, m, d, loc), midnight(y, m, d+1, loc)
+	return y, m, d, loc
 }
 
 // midnight is the first instant of the date y-m-d (normalised, as
