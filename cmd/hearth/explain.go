@@ -867,6 +867,14 @@ current UTC day (it starts again at 00:00 UTC), and "100/7d" on the current
 UTC day and the 6 days before it. A points_cap window must be a whole
 number of days: "1d", "24h", "48h" or "1w", not "36h".
 
+Calendar periods: an incentive's limit and points_cap also take "5/day",
+"5/week" and "5/month": at most 5 in the current calendar day, week (from
+Monday) or month, which starts again from 0 at its first midnight, where
+"5/30d" counts any 30 days. A limit's periods go by hearth.timezone (UTC
+unless set; not the member's zone, so every member's period turns at the
+same time): with "Europe/Berlin", "5/month" resets at 00:00 Berlin time on
+the 1st, summer time or not. points_cap's go by UTC, as its days do.
+
 Time of day: "HH:MM" on a 24-hour clock, "22:00". Used by quiet_hours and a
 step's at. Times are in the member's time zone, or hearth.timezone.
 

@@ -97,7 +97,8 @@ fails then, on what values ("keep fails: member.points >= 90 is false
 (member.points = 60)"; "tier_keep" in -json, the rule explained).
 For an incentive ("why no points from it?"), the member's
 grants and where once, cooldown, limit and points_cap stand, with the
-next grant possible ("incentive" in -json). Its rules read the member as
+next grant possible, and for a calendar limit ("5/month") when it resets
+in its zone ("incentive" in -json). Its rules read the member as
 an event of its first type now would, that event counted as the runtime
 counts it; a when reading the event's attributes, which member state
 does not keep, shows what it reads of the member, and -event '{"type":
@@ -1419,7 +1420,13 @@ func printIncentiveCheck(w io.Writer, c *runtime.IncentiveCheck) {
 			fmt.Fprintf(w, "  cooldown %s: last grant %s, next possible %s\n", c.Cooldown, day(c.LastGrant), day(c.CooldownUntil))
 		}
 	}
-	if c.Limit != "" {
+	if c.Limit != "" && c.LimitPeriod != "" {
+		fmt.Fprintf(w, "  limit %s: %s this %s", c.Limit, plural(c.GrantsInWindow, "grant", "grants"), c.LimitPeriod)
+		if !c.LimitUntil.IsZero() {
+			fmt.Fprint(w, ", the limit reached")
+		}
+		fmt.Fprintf(w, "; resets %s\n", c.LimitResets)
+	} else if c.Limit != "" {
 		fmt.Fprintf(w, "  limit %s: %s in the window", c.Limit, plural(c.GrantsInWindow, "grant", "grants"))
 		if !c.LimitUntil.IsZero() {
 			fmt.Fprintf(w, ", the limit reached: next possible %s", day(c.LimitUntil))

@@ -1063,7 +1063,7 @@ func (l *loader) decodeIncentive(hb *hcl.Block) {
 	spec := Root.block("incentive")
 	b := l.open(hb, spec)
 	in := &Incentive{Name: name, Description: b.str("description"), Once: b.boolean("once", false),
-		Cooldown: b.dur("cooldown"), Limit: b.rate("limit", durations.Long), PointsCap: b.dayRate("points_cap"), Expires: b.dur("expires"),
+		Cooldown: b.dur("cooldown"), Limit: b.limit("limit", l.cfg.Settings.Timezone), PointsCap: b.dayRate("points_cap"), Expires: b.dur("expires"),
 		DeclRange: hb.DefRange}
 	on, onAttr := b.eventTypes("on")
 	in.On = on

@@ -107,6 +107,10 @@ func digestIncentive(in *Incentive) string {
 		if r == nil {
 			return "-"
 		}
+		if r.Period != durations.PeriodNone {
+			// The zone too: a new hearth.timezone moves when it resets.
+			return strconv.Itoa(r.Count) + "/" + r.Period.String() + "@" + r.Zone.String()
+		}
 		return strconv.Itoa(r.Count) + "/" + dur(r.Window) // not as written: 1/24h is 1/1d
 	}
 	community := ""

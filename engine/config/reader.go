@@ -214,11 +214,34 @@ func (b *body) rate(name string, scale durations.Scale) *durations.Rate {
 	return &r
 }
 
+// limit is rate that also takes a calendar period ("5/month"), counted
+// in zone loc: an incentive's limit.
+func (b *body) limit(name string, loc *time.Location) *durations.Rate {
+	v, a, ok := b.convert(name, cty.String)
+	if !ok {
+		return nil
+	}
+	r, err := durations.ParseLimit(v.AsString(), durations.Long, loc)
+	if err != nil {
+		b.l.errorf(a.Expr.Range().Ptr(), "Invalid rate", "%s: %s.", name, durationMessage(err))
+		return nil
+	}
+	return &r
+}
+
 // dayRate is rate for a window counted in whole UTC days (points_cap):
 // a window that is not a whole number of days, such as "36h", is an error.
+// A calendar period ("100/month") is the UTC one, the days being UTC's.
 func (b *body) dayRate(name string) *durations.Rate {
-	r := b.rate(name, durations.Long)
-	if r == nil || r.Window%durations.Day == 0 {
+	r := b.limit(name, time.UTC)
+	if r != nil && r.Period != durations.PeriodNone && b.l.cfg.Settings.Timezone != time.UTC {
+		// A limit's period beside it turns at midnight in the zone, this
+		// one at midnight UTC: say so before a payout run finds out.
+		b.l.warnf(b.attr(name).Expr.Range().Ptr(), name+" counts UTC "+r.Period.String()+"s",
+			"%s keeps points by UTC day, so %q is the UTC %s: it starts again at 00:00 UTC, not at midnight in hearth.timezone (%s) as a limit's calendar period does.",
+			name, r.String(), r.Period, b.l.cfg.Settings.TimezoneName)
+	}
+	if r == nil || r.Period != durations.PeriodNone || r.Window%durations.Day == 0 {
 		return r
 	}
 	days := r.Window / durations.Day

@@ -375,8 +375,8 @@ var Root = &Block{
 				{Name: "once", Kind: KindBool, Doc: "Grant at most once per member, ever.", Default: "false"},
 				{Name: "once_per", Kind: KindStringRule, Doc: "Grant to a member at most once per key, ever: a rule over the event giving a string, such as \"event.referee\" (once per referred member) or \"member.id\" on member.joined with to = \"member.referrer\". The keys granted for are kept with the member who receives the grant, so a restart or a replay of the same events grants no key twice; an event whose key is empty grants nothing. limit, cooldown and points_cap still apply: a key they hold back is not used up and may grant later." + ruleDoc},
 				{Name: "cooldown", Kind: KindDuration, Doc: "Minimum time between two grants to the same member."},
-				{Name: "limit", Kind: KindRate, Doc: "At most N grants per member per window, such as \"5/30d\"."},
-				{Name: "points_cap", Kind: KindRate, Doc: "At most N points per member from this incentive in a window of whole UTC days, such as \"100/1d\" (the current UTC day) or \"100/7d\" (the current UTC day and the 6 days before it); a grant that would pass it is cut to fit. The window must be a whole number of days (\"24h\" is one, \"36h\" is an error)."},
+				{Name: "limit", Kind: KindRate, Doc: "At most N grants per member per window: a rolling one, such as \"5/30d\" (any 30 days up to now), or a calendar period, \"5/day\", \"5/week\" (weeks start on Monday) or \"5/month\", which starts again at midnight on its first day in hearth.timezone (UTC unless set)."},
+				{Name: "points_cap", Kind: KindRate, Doc: "At most N points per member from this incentive in a window of whole UTC days, such as \"100/1d\" (the current UTC day) or \"100/7d\" (the current UTC day and the 6 days before it); a grant that would pass it is cut to fit. The window must be a whole number of days (\"24h\" is one, \"36h\" is an error), or a calendar period of UTC days: \"100/day\", \"100/week\" (from Monday) or \"100/month\" (from the 1st, 00:00 UTC)."},
 				{Name: "expires", Kind: KindDuration, Doc: "Points granted expire after this long."},
 			},
 			Blocks: []*Block{{

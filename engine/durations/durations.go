@@ -267,10 +267,16 @@ func Roughly(d time.Duration) string {
 	return strings.Join(parts, " ")
 }
 
-// Rate is "at most Count per Window", written "5/30d".
+// Rate is "at most Count per Window", written "5/30d", or per calendar
+// Period, written "5/month".
 type Rate struct {
 	Count  int
-	Window time.Duration
+	Window time.Duration // zero for a calendar period
+	// Period is the calendar period of a rate such as "5/month", counted
+	// from the start of the current one in Zone (nil: UTC); PeriodNone for
+	// a rolling window. Only ParseLimit reads one.
+	Period Period
+	Zone   *time.Location
 	// Written is the rate as the file wrote it ("1/24h"), set by
 	// ParseRate, so output shows the unit its author chose: "1/1d"
 	// for "1/24h" reads as another setting. Empty for a Rate built in
@@ -284,12 +290,100 @@ func (r Rate) String() string {
 	if r.Written != "" {
 		return r.Written
 	}
+	if r.Period != PeriodNone {
+		return strconv.Itoa(r.Count) + "/" + r.Period.String()
+	}
 	return strconv.Itoa(r.Count) + "/" + Format(r.Window)
 }
 
 // Same reports whether r and o allow the same sends, however each was
 // written.
-func (r Rate) Same(o Rate) bool { return r.Count == o.Count && r.Window == o.Window }
+func (r Rate) Same(o Rate) bool {
+	return r.Count == o.Count && r.Window == o.Window && r.Period == o.Period && r.Zone.String() == o.Zone.String()
+}
+
+// Since is the first instant of r's window ending at at: the start of the
+// calendar period at is in, which counts, or for a rolling window the
+// instant after at less the window, since a grant exactly one window ago
+// has left it.
+func (r Rate) Since(at time.Time) time.Time {
+	if r.Period != PeriodNone {
+		return r.Period.start(at, r.Zone) // a grant's check: no need of the next
+	}
+	return at.Add(-r.Window + 1)
+}
+
+// Period is a calendar period: a day, a week from Monday or a month,
+// starting at midnight in a time zone.
+type Period uint8
+
+const (
+	PeriodNone Period = iota
+	PeriodDay
+	PeriodWeek
+	PeriodMonth
+)
+
+var periodNames = [...]string{PeriodDay: "day", PeriodWeek: "week", PeriodMonth: "month"}
+
+func (p Period) String() string {
+	if int(p) < len(periodNames) {
+		return periodNames[p]
+	}
+	return ""
+}
+
+// Bounds are the start of the period at is in, in zone loc (nil: UTC),
+// and the start of the next: midnight of the day, of the week's Monday or
+// of the month's 1st, the first instant of that date where a
+// daylight-saving change skips midnight.
+func (p Period) Bounds(at time.Time, loc *time.Location) (start, next time.Time) {
+	y, m, d, loc := p.first(at, loc)
+	switch p {
+	case PeriodWeek:
+		return midnight(y, m, d, loc), midnight(y, m, d+7, loc)
+	case PeriodMonth:
+		return midnight(y, m, d, loc), midnight(y, m+1, d, loc)
+	}
+	return midnight(y, m, d, loc), midnight(y, m, d+1, loc)
+}
+
+func (p Period) start(at time.Time, loc *time.Location) time.Time {
+	y, m, d, loc := p.first(at, loc)
+	return midnight(y, m, d, loc)
+}
+
+// first is the first date of the period at is in, in loc (nil: UTC),
+// and the zone.
+func (p Period) first(at time.Time, loc *time.Location) (int, time.Month, int, *time.Location) {
+	if loc == nil {
+		loc = time.UTC
+	}
+	local := at.In(loc)
+	y, m, d := local.Date()
+	switch p {
+	case PeriodWeek:
+		d -= (int(local.Weekday()) + 6) % 7 // days since Monday
+	case PeriodMonth:
+		d = 1
+	}
+	return y, m, d, loc
+}
+
+// midnight is the first instant of the date y-m-d (normalised, as
+// time.Date does) in loc. Where a change of offset skips midnight
+// (clocks going from 23:59:59 to 01:00), time.Date may give an instant of
+// the day before: the day then starts when the offset changes.
+func midnight(y int, m time.Month, d int, loc *time.Location) time.Time {
+	t := time.Date(y, m, d, 0, 0, 0, 0, loc)
+	wy, wm, wd := time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Date()
+	if ty, tm, td := t.Date(); ty != wy || tm != wm || td != wd {
+		if _, end := t.ZoneBounds(); !end.IsZero() {
+			return end
+		}
+	}
+	return t
+}
 
 // Scale is the range of windows a rate is usually set in: a window
 // written without a unit ("2/24") is refused with a suggestion in the
@@ -306,9 +400,30 @@ const (
 // ParseRate reads a rate such as "5/30d" or "2/24h"; scale is what its
 // window is usually counted in, for the suggestion when it has no unit.
 func ParseRate(s string, scale Scale) (Rate, error) {
+	return parseRate(s, scale, false)
+}
+
+// parseRate is ParseRate; calendar says whether calendar periods are
+// allowed (ParseLimit), so its errors name them.
+func parseRate(s string, scale Scale, calendar bool) (Rate, error) {
+	forms := "such as \"5/30d\""
+	if calendar {
+		forms = "a rolling one, such as \"5/30d\" or \"3/24h\", or a calendar period: \"5/day\", \"5/week\" (weeks from Monday) or \"5/month\""
+	}
 	count, window, ok := strings.Cut(strings.TrimSpace(s), "/")
 	if !ok {
-		return Rate{}, fmt.Errorf("%w %q: a rate is a count and a window, such as \"5/30d\"", ErrSyntax, s)
+		return Rate{}, fmt.Errorf("%w %q: a rate is a count and a window, %s", ErrSyntax, s, forms)
+	}
+	if w := strings.TrimSpace(window); w != "" && strings.Trim(strings.ToLower(w), "abcdefghijklmnopqrstuvwxyz ") == "" {
+		// A word for a window ("month", "weeks", "calendar month"): a
+		// calendar period where one is allowed, which it is not here.
+		if _, ok := calendarPeriod(w); ok && !calendar {
+			return Rate{}, fmt.Errorf("%w %q: a calendar period is for an incentive's limit and points_cap only; write a window, such as \"5/30d\"", ErrSyntax, s)
+		}
+		if calendar {
+			return Rate{}, fmt.Errorf("%w %q: the window after \"/\" is a number and a unit, such as \"5/30d\" or \"3/24h\" (rolling), or a calendar period: \"5/day\", \"5/week\" (weeks from Monday) or \"5/month\"", ErrSyntax, s)
+		}
+		return Rate{}, fmt.Errorf("%w %q: the window after \"/\" is a number and a unit, %s", ErrSyntax, s, forms)
 	}
 	count = strings.TrimSpace(count)
 	n, err := strconv.Atoi(count)
@@ -326,6 +441,45 @@ func ParseRate(s string, scale Scale) (Rate, error) {
 		return Rate{}, fmt.Errorf("%w %q: the window after \"/\" must be longer than zero", ErrSyntax, s)
 	}
 	return Rate{Count: n, Window: w, Written: strconv.Itoa(n) + "/" + strings.TrimSpace(window)}, nil
+}
+
+// ParseLimit reads a rate as ParseRate does, or per calendar period:
+// "5/day", "5/week" (from Monday) or "5/month", counted in zone loc
+// (nil: UTC), as an incentive's limit is.
+func ParseLimit(s string, scale Scale, loc *time.Location) (Rate, error) {
+	if count, window, ok := strings.Cut(strings.TrimSpace(s), "/"); ok {
+		if p, ok := calendarPeriod(window); ok {
+			r, err := ParseRate(count+"/1d", scale)
+			if err != nil {
+				return Rate{}, err
+			}
+			return Rate{Count: r.Count, Period: p, Zone: loc, Written: strconv.Itoa(r.Count) + "/" + p.String()}, nil
+		}
+	}
+	if _, window, ok := strings.Cut(s, "/"); ok {
+		w := strings.ToLower(strings.TrimSpace(window))
+		if p, ok := calendarPeriod(strings.TrimSuffix(strings.TrimPrefix(w, "1"), "s")); ok && w != p.String() {
+			// "1month", "1 week": a unit Parse would take as days
+			// ("30d"), where the calendar period may be meant.
+			count, _, _ := strings.Cut(strings.TrimSpace(s), "/")
+			return Rate{}, fmt.Errorf("%w %q: write \"%s/%s\" for the calendar %s, from its start, or a rolling window such as \"%s/%s\"", ErrSyntax, s, strings.TrimSpace(count), p, p, strings.TrimSpace(count), map[Period]string{PeriodDay: "24h", PeriodWeek: "7d", PeriodMonth: "30d"}[p])
+		}
+	}
+	return parseRate(s, scale, true)
+}
+
+// calendarPeriod reads "day", "week" or "month" (any case, spaces
+// around).
+func calendarPeriod(s string) (Period, bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "day":
+		return PeriodDay, true
+	case "week":
+		return PeriodWeek, true
+	case "month":
+		return PeriodMonth, true
+	}
+	return PeriodNone, false
 }
 
 // windowHint suggests units for a rate's window written as a bare number,

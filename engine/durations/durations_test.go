@@ -228,3 +228,107 @@ func TestWords(t *testing.T) {
 		}
 	}
 }
+
+// TestParseLimit: a limit takes a calendar period besides a rolling
+// window, and its errors name both forms.
+func TestParseLimit(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Skip(err)
+	}
+	for in, want := range map[string]Period{"5/day": PeriodDay, "5/week": PeriodWeek, " 5 / month ": PeriodMonth, "5/Month": PeriodMonth} {
+		r, err := ParseLimit(in, Long, berlin)
+		if err != nil || r.Period != want || r.Count != 5 || r.Window != 0 || r.Zone != berlin || r.String() != "5/"+want.String() {
+			t.Errorf("ParseLimit(%q) = %+v, %v; want 5 per %s", in, r, err, want)
+		}
+	}
+	if r, err := ParseLimit("5/30d", Long, berlin); err != nil || r.Period != PeriodNone || r.Window != 30*Day {
+		t.Errorf("ParseLimit(5/30d) = %+v, %v; want a rolling window", r, err)
+	}
+	if (Rate{Count: 2, Period: PeriodWeek}).String() != "2/week" {
+		t.Errorf("built in code: %q", Rate{Count: 2, Period: PeriodWeek})
+	}
+	for in, want := range map[string]string{
+		"5/months":    `write "5/month" for the calendar month`,
+		"5/fortnight": `"5/day", "5/week" (weeks from Monday) or "5/month"`,
+		"5/year":      `a number and a unit, such as "5/30d" or "3/24h" (rolling), or a calendar period`,
+		"5/1month":    `write "5/month" for the calendar month, from its start, or a rolling window such as "5/30d"`,
+		"5/1 week":    `write "5/week" for the calendar week`,
+		"0/month":     "at least 1",
+		"5":           `"5/month"`,
+		"5/calendar":  `"5/month"`,
+	} {
+		_, err := ParseLimit(in, Long, berlin)
+		if !errors.Is(err, ErrSyntax) || !strings.Contains(err.Error(), want) {
+			t.Errorf("ParseLimit(%q) error = %v; want it to say %s", in, err, want)
+		}
+	}
+	// Elsewhere a calendar period is refused, saying where it belongs.
+	if _, err := ParseRate("5/month", Long); err == nil || !strings.Contains(err.Error(), "incentive's limit and points_cap only") {
+		t.Errorf("ParseRate(5/month) error = %v", err)
+	}
+}
+
+// TestPeriodBounds: periods start at midnight in their zone, weeks on
+// Monday, exactly: 23:59:59 on the last day is in the period, midnight
+// starts the next, across a daylight-saving change too.
+func TestPeriodBounds(t *testing.T) {
+	load := func(name string) *time.Location {
+		loc, err := time.LoadLocation(name)
+		if err != nil {
+			t.Skip(err)
+		}
+		return loc
+	}
+	berlin, santiago := load("Europe/Berlin"), load("America/Santiago")
+	at := func(loc *time.Location, s string) time.Time {
+		tm, err := time.ParseInLocation("2006-01-02 15:04:05", s, loc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tm
+	}
+	for _, tc := range []struct {
+		p           Period
+		loc         *time.Location
+		at          time.Time
+		start, next string // in UTC
+	}{
+		{PeriodMonth, berlin, at(berlin, "2026-11-30 23:59:59"), "2026-10-31T23:00:00Z", "2026-11-30T23:00:00Z"},
+		{PeriodMonth, berlin, at(berlin, "2026-12-01 00:00:00"), "2026-11-30T23:00:00Z", "2026-12-31T23:00:00Z"},
+		// October holds the end of summer time: it starts at +02:00 and
+		// ends at +01:00.
+		{PeriodMonth, berlin, at(berlin, "2026-10-31 23:59:59"), "2026-09-30T22:00:00Z", "2026-10-31T23:00:00Z"},
+		{PeriodMonth, berlin, at(berlin, "2026-11-01 00:00:00"), "2026-10-31T23:00:00Z", "2026-11-30T23:00:00Z"},
+		// March holds its start.
+		{PeriodMonth, berlin, at(berlin, "2026-03-31 23:59:59"), "2026-02-28T23:00:00Z", "2026-03-31T22:00:00Z"},
+		{PeriodMonth, nil, time.Date(2026, 12, 31, 23, 59, 59, 0, time.UTC), "2026-12-01T00:00:00Z", "2027-01-01T00:00:00Z"},
+		// The day summer time ends is 25 hours long.
+		{PeriodDay, berlin, at(berlin, "2026-10-25 23:59:59"), "2026-10-24T22:00:00Z", "2026-10-25T23:00:00Z"},
+		// 2026-10-19 is a Monday; the week spans the change.
+		{PeriodWeek, berlin, at(berlin, "2026-10-25 23:59:59"), "2026-10-18T22:00:00Z", "2026-10-25T23:00:00Z"},
+		{PeriodWeek, berlin, at(berlin, "2026-10-26 00:00:00"), "2026-10-25T23:00:00Z", "2026-11-01T23:00:00Z"},
+		{PeriodWeek, berlin, at(berlin, "2026-10-19 00:00:00"), "2026-10-18T22:00:00Z", "2026-10-25T23:00:00Z"},
+		// Chile's summer time starts at midnight: 2026-09-06 00:00 does not
+		// exist there, and the day starts at 01:00 (-03:00).
+		{PeriodDay, santiago, time.Date(2026, 9, 6, 4, 0, 0, 0, time.UTC), "2026-09-06T04:00:00Z", "2026-09-07T03:00:00Z"},
+		{PeriodDay, santiago, time.Date(2026, 9, 6, 3, 59, 59, 0, time.UTC), "2026-09-05T04:00:00Z", "2026-09-06T04:00:00Z"},
+	} {
+		start, next := tc.p.Bounds(tc.at, tc.loc)
+		if got := start.UTC().Format(time.RFC3339); got != tc.start {
+			t.Errorf("%s of %s in %s starts %s; want %s", tc.p, tc.at, tc.loc, got, tc.start)
+		}
+		if got := next.UTC().Format(time.RFC3339); got != tc.next {
+			t.Errorf("%s of %s in %s: next starts %s; want %s", tc.p, tc.at, tc.loc, got, tc.next)
+		}
+		r := Rate{Count: 1, Period: tc.p, Zone: tc.loc}
+		if !r.Since(tc.at).Equal(start) {
+			t.Errorf("Since = %s; want %s", r.Since(tc.at), start)
+		}
+	}
+	// A rolling window's Since leaves out the instant one window back.
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	if s := (Rate{Count: 1, Window: Day}).Since(now); !s.After(now.Add(-Day)) || s.After(now.Add(-Day+time.Nanosecond)) {
+		t.Errorf("rolling Since = %s", s)
+	}
+}

@@ -26,6 +26,7 @@ import (
 
 	"github.com/hearth-community/hearth/engine/analytics"
 	"github.com/hearth-community/hearth/engine/config"
+	"github.com/hearth-community/hearth/engine/durations"
 	"github.com/hearth-community/hearth/engine/events"
 	"github.com/hearth-community/hearth/engine/lograte"
 	"github.com/hearth-community/hearth/engine/rules"
@@ -1656,7 +1657,7 @@ func grantGate(in *config.Incentive, to *state.Member, log *state.IncentiveLog, 
 		return gateOncePer
 	case in.Cooldown > 0 && log != nil && at.Sub(log.Last) < in.Cooldown:
 		return gateCooldown
-	case in.Limit != nil && to.GrantsInWindow(in.Name, at, in.Limit.Window) >= in.Limit.Count:
+	case in.Limit != nil && to.GrantsSince(in.Name, in.Limit.Since(at)) >= in.Limit.Count:
 		return gateLimit
 	}
 	return gateOpen
@@ -1668,16 +1669,21 @@ func grantPoints(in *config.Incentive, log *state.IncentiveLog, at time.Time) (p
 	points = in.Grant.Points
 	if in.PointsCap != nil && points > 0 {
 		if log != nil {
-			got = log.Points.Sum(state.DayOf(at), capDays(in.PointsCap.Window))
+			got = log.Points.Sum(state.DayOf(at), capDays(*in.PointsCap, at))
 		}
 		points = min(points, max(0, in.PointsCap.Count-got))
 	}
 	return points, got
 }
 
-// capDays is the days a points_cap window spans: it counts whole days.
-func capDays(window time.Duration) int {
-	return int((window + 24*time.Hour - 1) / (24 * time.Hour))
+// capDays is the days a points_cap window spans at at: it counts whole
+// UTC days, so a calendar period ("100/month") is the UTC one, from its
+// first day to at's.
+func capDays(r durations.Rate, at time.Time) int {
+	if r.Period != durations.PeriodNone {
+		return int(state.DayOf(at)-state.DayOf(r.Since(at))) + 1
+	}
+	return int((r.Window + 24*time.Hour - 1) / (24 * time.Hour))
 }
 
 // welcome posts the community's welcome message in its first channel when

@@ -351,6 +351,11 @@ type IncentiveCheck struct {
 	Limit          string    `json:"limit,omitempty"`
 	GrantsInWindow int       `json:"grants_in_window,omitempty"`
 	LimitUntil     time.Time `json:"limit_until,omitzero"`
+	// LimitPeriod is a calendar limit's period ("month"), its window the
+	// current one, and LimitResets when the next starts, in the limit's
+	// zone: "2026-12-01 00:00 Europe/Berlin".
+	LimitPeriod string `json:"limit_period,omitempty"`
+	LimitResets string `json:"limit_resets,omitempty"`
 	// PointsCap is the block's points_cap ("20/7d") and PointsInWindow
 	// the points granted in its window (whole days, ending the day asked).
 	PointsCap      string `json:"points_cap,omitempty"`
@@ -406,8 +411,16 @@ func (r *Runtime) incentiveVerdict(m *state.Member, in *config.Incentive, ev *ev
 	}
 	if in.Limit != nil {
 		c.Limit = rateText(*in.Limit)
-		c.GrantsInWindow = m.GrantsInWindow(in.Name, at, in.Limit.Window)
-		if n := c.GrantsInWindow; n >= in.Limit.Count && n > 0 && in.Limit.Count > 0 {
+		c.GrantsInWindow = m.GrantsSince(in.Name, in.Limit.Since(at))
+		if p := in.Limit.Period; p != durations.PeriodNone {
+			// A calendar period frees all at once, when the next starts.
+			_, next := p.Bounds(at, in.Limit.Zone)
+			c.LimitPeriod = p.String()
+			c.LimitResets = next.Format("2006-01-02 15:04") + " " + next.Location().String()
+			if c.GrantsInWindow >= in.Limit.Count {
+				c.LimitUntil = next.UTC()
+			}
+		} else if n := c.GrantsInWindow; n >= in.Limit.Count && n > 0 && in.Limit.Count > 0 {
 			// The grants in the window are the last ones recorded: the
 			// limit frees when enough of them leave it.
 			recent := log.Recent[len(log.Recent)-n:]
@@ -571,7 +584,14 @@ func gateText(in *config.Incentive, c *IncentiveCheck, v *Verdict) string {
 		parts = append(parts, fmt.Sprintf("the cooldown (%s) since the last grant, %s, runs until %s", c.Cooldown, stamp(c.LastGrant), stamp(c.CooldownUntil)))
 		next = c.CooldownUntil
 	}
-	if !c.LimitUntil.IsZero() {
+	if !c.LimitUntil.IsZero() && c.LimitPeriod != "" {
+		parts = append(parts, fmt.Sprintf("limit %s reached, %s this %s; resets %s", c.Limit, plural(c.GrantsInWindow, "grant", "grants"), c.LimitPeriod, c.LimitResets))
+		next = latest(next, c.LimitUntil)
+		if len(parts) == 1 {
+			v.Until = next
+			return parts[0] // its reset is the next grant's time, said in its zone
+		}
+	} else if !c.LimitUntil.IsZero() {
 		parts = append(parts, fmt.Sprintf("the limit (%s) is reached, %s in its window, until %s", c.Limit, plural(c.GrantsInWindow, "grant", "grants"), stamp(c.LimitUntil)))
 		next = latest(next, c.LimitUntil)
 	}
@@ -584,6 +604,9 @@ func gateText(in *config.Incentive, c *IncentiveCheck, v *Verdict) string {
 func rateText(r durations.Rate) string {
 	if r.Written != "" {
 		return r.Written // as the file wrote it: "1/24h" stays hours
+	}
+	if r.Period != durations.PeriodNone {
+		return r.String() // "5/month"
 	}
 	return fmt.Sprintf("%d/%s", r.Count, durations.FormatDays(r.Window))
 }

@@ -1040,7 +1040,9 @@ func (g *IncentiveLog) Record(at time.Time, points int, limit *durations.Rate, c
 	g.Count++
 	g.Last = at
 	if limit != nil {
-		g.Recent = append(pruneBefore(g.Recent, at.Add(-limit.Window)), at)
+		// The grants before the limit's window, rolling or the current
+		// calendar period, no longer count.
+		g.Recent = append(pruneBefore(g.Recent, limit.Since(at).Add(-1)), at)
 	}
 	if points != 0 && capped {
 		g.Points = g.Points.Add(DayOf(at), points)
@@ -1059,6 +1061,16 @@ func (m *Member) GrantsInWindow(incentive string, at time.Time, window time.Dura
 		return 0
 	}
 	return len(pruneBefore(g.Recent, at.Add(-window)))
+}
+
+// GrantsSince counts grants of an incentive at since or after: those in
+// a limit's window, from its Since.
+func (m *Member) GrantsSince(incentive string, since time.Time) int {
+	g := m.Log(incentive)
+	if g == nil {
+		return 0
+	}
+	return len(pruneBefore(g.Recent, since.Add(-1)))
 }
 
 // UnsubscribedAll is the key of Member.Unsubscribed that stands for every

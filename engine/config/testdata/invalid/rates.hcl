@@ -72,3 +72,30 @@ incentive "weekly" {
     points = 1
   }
 }
+
+# Calendar periods ("5/month") are for an incentive's limit and points_cap.
+incentive "monthly" {
+  on         = "message.posted"
+  limit      = "5/months" # ERROR: limit: "5/months": write "5/month" for the calendar month, from its start, or a rolling window such as "5/30d".
+  points_cap = "100/year" # ERROR: or a calendar period: "5/day", "5/week" (weeks from Monday) or "5/month".
+  grant {
+    points = 1
+  }
+}
+
+incentive "calendar" {
+  on         = "message.posted"
+  limit      = "5/month"
+  points_cap = "100/week"
+  grant {
+    points = 1
+  }
+}
+
+campaign "monthly" {
+  enter_on      = "member.joined"
+  frequency_cap = "2/month" # ERROR: a calendar period is for an incentive's limit and points_cap only; write a window, such as "5/30d".
+  step "wait" {
+    wait = "1d"
+  }
+}
